@@ -1,0 +1,6 @@
+namespace SevTio.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => SevTioCommand.Invoke(args);
+}
