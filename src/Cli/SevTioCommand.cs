@@ -17,6 +17,7 @@ public static class SevTioCommand
         var error = stderr ?? Console.Error;
         var root = new RootCommand("SevTio: a cycle-approximate model of AMD SEV-TIO trusted device I/O.");
         root.Subcommands.Add(RunCommand.Create(output, error));
+        root.Subcommands.Add(SweepCommand.Create(output, error));
         root.Subcommands.Add(KeysCommand.Create(output));
 
         var parse = root.Parse(args);

@@ -34,7 +34,7 @@ internal static class RunCommand
             }
 
             config.Validate();
-            var result = new RunResult(config.Name, config.Resolved, Provenance.Capture());
+            var result = Running.ScenarioRunner.Run(config);
 
             if (parse.GetValue(json) is { } jsonFile)
             {
