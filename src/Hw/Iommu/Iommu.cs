@@ -28,6 +28,19 @@ namespace SevTio.Hw.Iommu;
 /// <see cref="InvalidatePages"/>), as the architecture requires; the PSP's sDTE writes take effect at once.</para>
 /// <para>Hot path (IOTLB hit, cached DTE/sDTE, RMP cache hit): no allocation, no telemetry call. Not thread-safe.</para>
 /// </remarks>
+/// <example>
+/// A root port completing an upstream write TLP (one page at most):
+/// <code>
+/// var t = iommu.Translate(DmaRequest.Write(rid, address, payload.Length, trusted: tBit));
+/// if (!t.Allowed) { /* drop the write (or UR a read); the event is already logged */ }
+/// else if (t.IsPrivate &amp;&amp; ((t.HostPhysicalAddress | (ulong)payload.Length) &amp; 15) == 0)
+///     FusedCrypto.DecryptToEncryptedMemory(ide, nonce, offset, payload, controller.GetKey(t.Asid),
+///         t.HostPhysicalAddress, controller.GetWritableSpan(t.HostPhysicalAddress, payload.Length));
+/// else
+///     controller.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, plaintext); // RMW of partial AES blocks
+/// var time = t.Latency + controller.WriteCost(payload.Length, t.IsPrivate);
+/// </code>
+/// </example>
 public sealed class Iommu
 {
     /// <summary>IOTLB context of guest ASID 0; trusted translations of ASID <c>a</c> use context <c>GuestContextBase + a</c>.</summary>
