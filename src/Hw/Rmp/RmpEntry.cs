@@ -26,13 +26,25 @@ public readonly record struct RmpEntry(ulong Lo, ulong Hi)
     /// <summary>Number of VM privilege levels with a permission mask.</summary>
     public const int VmplCount = 4;
 
-    public static readonly BitField AssignedField = new("Assigned", 0, 1);
-    public static readonly BitField PageSizeField = new("Page_Size", 1, 1);
-    public static readonly BitField ImmutableField = new("Immutable", 2, 1);
-    public static readonly BitField GpaField = new("GPA", 12, 39);
-    public static readonly BitField AsidField = new("ASID", 51, 10);
-    public static readonly BitField VmsaField = new("VMSA", 61, 1);
-    public static readonly BitField ValidatedField = new("Validated", 62, 1);
+    // Bit positions, used by the field table below and by the getters the access checks call on every request.
+    private const int AssignedBit = 0;
+    private const int PageSizeBit = 1;
+    private const int ImmutableBit = 2;
+    private const int GpaShift = 12;
+    private const int GpaWidth = 39;
+    private const int AsidShift = 51;
+    private const int AsidWidth = 10;
+    private const int VmsaBit = 61;
+    private const int ValidatedBit = 62;
+    private const ulong GpaMask = ((1UL << GpaWidth) - 1) << GpaShift;
+
+    public static readonly BitField AssignedField = new("Assigned", AssignedBit, 1);
+    public static readonly BitField PageSizeField = new("Page_Size", PageSizeBit, 1);
+    public static readonly BitField ImmutableField = new("Immutable", ImmutableBit, 1);
+    public static readonly BitField GpaField = new("GPA", GpaShift, GpaWidth);
+    public static readonly BitField AsidField = new("ASID", AsidShift, AsidWidth);
+    public static readonly BitField VmsaField = new("VMSA", VmsaBit, 1);
+    public static readonly BitField ValidatedField = new("Validated", ValidatedBit, 1);
 
     /// <summary>The whole layout, in bit order (registers as data).</summary>
     public static readonly IReadOnlyList<BitField> Layout =
@@ -47,20 +59,20 @@ public readonly record struct RmpEntry(ulong Lo, ulong Hi)
     /// <summary>The permission mask RMPUPDATE gives VMPL0 when it assigns a page (read, write, execute user and supervisor).</summary>
     public const byte FullVmplPermissions = (byte)(VmplPermissions.Read | VmplPermissions.Write | VmplPermissions.ExecuteUser | VmplPermissions.ExecuteSupervisor);
 
-    public bool Assigned => AssignedField.Get(Lo) != 0;
+    public bool Assigned => ((Lo >> AssignedBit) & 1) != 0;
 
-    public RmpPageSize PageSize => (RmpPageSize)PageSizeField.Get(Lo);
+    public RmpPageSize PageSize => (RmpPageSize)((Lo >> PageSizeBit) & 1);
 
-    public bool Immutable => ImmutableField.Get(Lo) != 0;
+    public bool Immutable => ((Lo >> ImmutableBit) & 1) != 0;
 
     /// <summary>The guest physical address of the page (4 KiB aligned).</summary>
-    public ulong Gpa => GpaField.Get(Lo) << 12;
+    public ulong Gpa => Lo & GpaMask;
 
-    public int Asid => (int)AsidField.Get(Lo);
+    public int Asid => (int)((Lo >> AsidShift) & ((1UL << AsidWidth) - 1));
 
-    public bool Vmsa => VmsaField.Get(Lo) != 0;
+    public bool Vmsa => ((Lo >> VmsaBit) & 1) != 0;
 
-    public bool Validated => ValidatedField.Get(Lo) != 0;
+    public bool Validated => ((Lo >> ValidatedBit) & 1) != 0;
 
     /// <summary>The owner the Assigned/ASID/Immutable fields encode (APM table 15-35).</summary>
     public RmpOwner Owner => !Assigned ? RmpOwner.Hypervisor : Asid != 0 ? RmpOwner.Guest : RmpOwner.Firmware;
