@@ -26,7 +26,7 @@ public class MemoryBenchmarks
     private PhysicalMemory _memory = null!;
     private MemoryController _controller = null!;
     private RmpTable _rmp = null!;
-    private Iommu _iommu = null!;
+    private AmdIommu _iommu = null!;
     private byte[] _page = null!;
     private byte[] _buffer = null!;
     private DmaRequest _hostHit;
@@ -40,7 +40,7 @@ public class MemoryBenchmarks
         var timing = new MemoryTiming();
         _controller = new MemoryController(_memory, timing, new Random(1));
         _rmp = new RmpTable(_memory, timing, new RmpConfiguration { RmpBase = 0xE000_0000, CoveredBytes = 4UL << 30 });
-        _iommu = new Iommu(_memory, timing, _rmp, new IommuConfiguration
+        _iommu = new AmdIommu(_memory, timing, _rmp, new IommuConfiguration
         {
             DeviceTableBase = 0xD000_0000,
             SecureDeviceTableBase = 0xD020_0000,

@@ -46,7 +46,7 @@ public sealed class Iotlb
     public long Evictions { get; private set; }
 
     /// <summary>Looks up the translation of <paramref name="address"/> in <paramref name="context"/>; a hit becomes most recently used.</summary>
-    /// <param name="context">Translation context (see <see cref="Iommu"/>: a DomainID, or a guest context for T=1).</param>
+    /// <param name="context">Translation context (see <see cref="AmdIommu"/>: a DomainID, or a guest context for T=1).</param>
     /// <param name="address">The address to translate (any byte).</param>
     /// <param name="hostPhysicalAddress">The translated address of that byte.</param>
     /// <param name="read">Effective read permission of the cached walk.</param>

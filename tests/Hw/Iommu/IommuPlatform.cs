@@ -20,7 +20,7 @@ internal sealed class IommuPlatform : IDisposable
         Timing = new MemoryTiming();
         Controller = new MemoryController(Memory, Timing, new Random(99));
         Rmp = new RmpTable(Memory, Timing, new RmpConfiguration { RmpBase = RmpBase, CoveredBytes = MemorySize });
-        Iommu = new SevTio.Hw.Iommu.Iommu(Memory, Timing, Rmp, new IommuConfiguration
+        Iommu = new AmdIommu(Memory, Timing, Rmp, new IommuConfiguration
         {
             DeviceTableBase = DeviceTableBase,
             SecureDeviceTableBase = SecureDeviceTableBase,
@@ -40,7 +40,7 @@ internal sealed class IommuPlatform : IDisposable
 
     public RmpTable Rmp { get; }
 
-    public SevTio.Hw.Iommu.Iommu Iommu { get; }
+    public AmdIommu Iommu { get; }
 
     public IoPageTableBuilder Tables { get; }
 

@@ -41,7 +41,7 @@ namespace SevTio.Hw.Iommu;
 /// var time = t.Latency + controller.WriteCost(payload.Length, t.IsPrivate);
 /// </code>
 /// </example>
-public sealed class Iommu
+public sealed class AmdIommu
 {
     /// <summary>IOTLB context of guest ASID 0; trusted translations of ASID <c>a</c> use context <c>GuestContextBase + a</c>.</summary>
     public const uint GuestContextBase = 0x1_0000;
@@ -64,7 +64,7 @@ public sealed class Iommu
     private readonly SimTime _secureDeviceTableReadCost;
     private readonly int _nestedWalkLevels;
 
-    public Iommu(PhysicalMemory memory, MemoryTiming timing, RmpTable rmp, IommuConfiguration configuration)
+    public AmdIommu(PhysicalMemory memory, MemoryTiming timing, RmpTable rmp, IommuConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(memory);
         ArgumentNullException.ThrowIfNull(timing);
