@@ -81,6 +81,9 @@ public sealed class Tlp
     /// <summary>The (encrypted) PCRC bytes, empty if none.</summary>
     public Span<byte> Pcrc => Layout.PcrcOffset < 0 ? default : _buffer.AsSpan(_start + Layout.PcrcOffset, TlpCodec.PcrcBytes);
 
+    /// <summary>Payload followed by the PCRC (contiguous on the wire): what IDE encrypts as P.</summary>
+    internal Span<byte> PayloadAndPcrc => _buffer.AsSpan(_start + Layout.PayloadOffset, Layout.PayloadBytes + (Layout.PcrcOffset < 0 ? 0 : TlpCodec.PcrcBytes));
+
     /// <summary>The Selective-IDE AAD: IDE prefix, other End-End prefixes and header.</summary>
     public ReadOnlySpan<byte> AdditionalData => _buffer.AsSpan(_start + Layout.AadOffset, Layout.AadLength);
 
