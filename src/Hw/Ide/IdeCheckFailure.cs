@@ -47,6 +47,12 @@ public enum IdeCheckFailure : byte
     /// <summary>The partner sent an IDE Fail message.</summary>
     FailMessageReceived,
 
+    /// <summary>
+    /// A packet with this stream's IDE prefix was malformed (length, trailer bits, Fmt/Type): it cannot be checked, so the
+    /// model treats it as an IDE check failure (besides the Malformed TLP error the link layer reports).
+    /// </summary>
+    MalformedTlp,
+
     /// <summary>The transmitter's invocation counter is exhausted.</summary>
     CounterExhausted,
 
