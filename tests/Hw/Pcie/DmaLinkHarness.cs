@@ -1,3 +1,4 @@
+using SevTio.Hw.Ide;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Simulation;
 
@@ -8,7 +9,7 @@ namespace SevTio.Hw.Tests.Pcie;
 /// or reads (device MRd → host CplD, unlimited tags, zero host latency), one event per TLP through the link.
 /// Bandwidth is measured in steady state between the completion of the first and the last DMA.
 /// </summary>
-internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry
+internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry, IIdeReceiveSink
 {
     private const ushort DeviceId = 0x0100;
     private const ushort RootPortId = 0x0000;
@@ -31,8 +32,17 @@ internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry
     private int _hostJob;
     private ushort _tag;
 
-    public DmaLinkHarness(LinkParameters parameters, long size, int count, ulong baseAddress = 1UL << 32)
+    private readonly IdeStream? _deviceTx;
+    private readonly IdeStream? _hostRx;
+    private readonly byte[] _scratch = new byte[4096];
+
+    /// <summary>Payload bytes the host decrypted and checked (IDE runs only).</summary>
+    public long DecryptedBytes { get; private set; }
+
+    public DmaLinkHarness(LinkParameters parameters, long size, int count, ulong baseAddress = 1UL << 32, IdeStream? deviceTx = null, IdeStream? hostRx = null)
     {
+        _deviceTx = deviceTx;
+        _hostRx = hostRx;
         _link = new PcieLink(_scheduler, parameters);
         _link.UpstreamPort.Receiver = this;
         _link.DownstreamPort.Receiver = this;
@@ -98,6 +108,19 @@ internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry
     {
         while (true)
         {
+            if (_pendingDevice is null && _deviceTx is { SyncPending: true })
+            {
+                // §6.33.7: a PR_Sent counter reached 245; the IDE Sync goes next on the posted path.
+                var sync = _pool.Rent();
+                if (_deviceTx.SealSync(sync) != IdeSealStatus.Sealed)
+                {
+                    throw new InvalidOperationException("IDE sync failed");
+                }
+
+                _pendingDevice = sync;
+                SyncsSent++;
+            }
+
             if (_pendingDevice is null)
             {
                 if (!_haveChunk)
@@ -120,12 +143,22 @@ internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry
                 }
                 else
                 {
-                    tlp.EncodeForPayload(TlpHeader.MemoryWrite(DeviceId, c.Address, c.Length));
+                    var payload = tlp.EncodeForPayload(TlpHeader.MemoryWrite(DeviceId, c.Address, c.Length));
+                    payload.Fill((byte)_job);
                 }
 
                 tlp.Cookie = _job;
                 _pendingDevice = tlp;
                 _haveChunk = _chunks.MoveNext();
+                if (_deviceTx is not null)
+                {
+                    // The DMA engine knows whether another TLP of this transfer follows (the unit closes at the transfer's end).
+                    var next = _haveChunk ? _chunks.Current.LengthDw * 4 : -1;
+                    if (_deviceTx.Seal(tlp, next) != IdeSealStatus.Sealed)
+                    {
+                        throw new InvalidOperationException("IDE seal failed");
+                    }
+                }
             }
 
             if (!_link.UpstreamPort.TrySend(_pendingDevice))
@@ -178,6 +211,13 @@ internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry
     public void OnTlpReceived(LinkPort port, Tlp tlp)
     {
         var job = (int)tlp.Cookie;
+        if (_hostRx is not null && port == _link.DownstreamPort)
+        {
+            var sink = this;
+            _hostRx.Receive(tlp, ref sink);
+            return;
+        }
+
         if (port == _link.DownstreamPort)
         {
             // Host side.
@@ -198,6 +238,32 @@ internal sealed class DmaLinkHarness : ILinkReceiver, ILinkSendRetry
 
         tlp.Release();
     }
+
+    public int SyncsSent { get; private set; }
+
+    public void OnVerified(in IdeVerifiedSegment segment)
+    {
+        var tlp = segment.Tlp;
+        if (tlp.Header.Type == TlpType.Message)
+        {
+            tlp.Release();
+            return;
+        }
+
+        var length = tlp.Layout.PayloadBytes;
+        segment.Decrypt(_scratch);
+        var job = (int)tlp.Cookie;
+        if (_scratch[0] != (byte)job || _scratch[length - 1] != (byte)job)
+        {
+            throw new InvalidOperationException("decrypted payload does not match what the device wrote");
+        }
+
+        DecryptedBytes += length;
+        Account(job, length);
+        tlp.Release();
+    }
+
+    public void OnDropped(Tlp tlp, IdeCheckFailure reason) => throw new InvalidOperationException($"IDE dropped a TLP: {reason}");
 
     public void OnSendRetry(LinkPort port)
     {
