@@ -110,7 +110,7 @@ public sealed class Tlp
     /// Builds a packet without IDE and returns its payload span for the caller to fill in place (a DMA engine reading
     /// memory straight into the TLP, no intermediate copy). The payload bytes are not cleared.
     /// </summary>
-    public Span<byte> EncodeForPayload(in TlpHeader header)
+    public Span<byte> EncodeForPayload(scoped in TlpHeader header)
     {
         _start = Headroom;
         var at = TlpCodec.EncodeHeader(header, _buffer.AsSpan(_start));
