@@ -93,6 +93,18 @@ public sealed class IdePort : IDisposable
         return null;
     }
 
+    /// <summary>
+    /// Applies the IDE engine's pipelined crypto latencies (<see cref="IdeStreamSettings.TransmitLatency"/> and
+    /// <see cref="IdeStreamSettings.ReceiveLatency"/>) to the link port this IDE function sits behind: every TLP it sends
+    /// enters the serialiser later, every TLP it receives is delivered later; throughput is unaffected.
+    /// </summary>
+    public void AttachTiming(LinkPort port)
+    {
+        ArgumentNullException.ThrowIfNull(port);
+        port.TransmitPipelineLatency = _template.TransmitLatency;
+        port.ReceivePipelineLatency = _template.ReceiveLatency;
+    }
+
     // ---------------------------------------------------------------- IDE_KM entry points
 
     /// <summary>KEY_PROG for the stream with <paramref name="streamId"/> (the stream's Control register names it).</summary>
