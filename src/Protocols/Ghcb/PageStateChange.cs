@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using SevTio.Protocols.Psp;
 using SevTio.Protocols.Wire;
 
@@ -32,14 +33,18 @@ public readonly record struct PageStateChangeEntry(ushort CurrentPage, ulong Gfn
         return CurrentPage | (Gfn << 12) | ((ulong)Operation << 52) | (Is2M ? 1ul << 56 : 0);
     }
 
-    internal static PageStateChangeEntry Read(ref WireReader reader, string field)
+    /// <summary>Decodes one entry; <paramref name="index"/> names it in an error (the name is built only on failure).</summary>
+    public static PageStateChangeEntry FromUInt64(ulong value, int index)
     {
-        var value = reader.ReadUInt64(field);
-        WireChecks.ReadReservedBits(ref reader, value, ReservedMask, field);
+        if ((value & ReservedMask) != 0)
+        {
+            throw new ProtocolFormatException($"GHCB.PSC.entries[{index}]", $"reserved bits set (0x{value & ReservedMask:X})");
+        }
+
         var operation = (byte)((value >> 52) & 0xF);
         if (operation is < (byte)PageStateOperation.Private or > (byte)PageStateOperation.Unsmash)
         {
-            reader.Fail(field + ".operation", $"{operation} is not a page state operation (1..4)");
+            throw new ProtocolFormatException($"GHCB.PSC.entries[{index}].operation", $"{operation} is not a page state operation (1..4)");
         }
 
         return new PageStateChangeEntry((ushort)(value & 0xFFF), (value >> 12) & ((1ul << 40) - 1), (PageStateOperation)operation, ((value >> 56) & 1) != 0);
@@ -109,9 +114,16 @@ public sealed record PageStateChangeDescriptor(ushort CurrentEntry, ushort EndEn
         }
 
         var entries = new PageStateChangeEntry[end + 1];
+        var available = reader.Remaining / PageStateChangeEntry.Size;
+        if (available < entries.Length)
+        {
+            reader.Fail($"entries[{available}]", $"truncated: end_entry {end} needs {entries.Length} entries, the buffer holds {available}");
+        }
+
+        var raw = reader.RemainingBytes;
         for (var i = 0; i < entries.Length; i++)
         {
-            entries[i] = PageStateChangeEntry.Read(ref reader, $"entries[{i}]");
+            entries[i] = PageStateChangeEntry.FromUInt64(BinaryPrimitives.ReadUInt64LittleEndian(raw[(i * PageStateChangeEntry.Size)..]), i);
         }
 
         return new PageStateChangeDescriptor(current, end, entries);

@@ -73,43 +73,39 @@ public static class ScatterPage
     /// <summary>Validates the list and returns its number of data pages (entries before EOL).</summary>
     public static int CountEntries(ReadOnlySpan<byte> page)
     {
-        var reader = new WireReader(page, Message);
-        for (var i = 0; i < SlotCount; i++)
+        // Field names are built only on failure: a scatter page has up to 512 entries.
+        var slots = Math.Min(page.Length / ScatterListAddress.Size, SlotCount);
+        for (var i = 0; i < slots; i++)
         {
-            var field = $"entry[{i}]";
-            var sla = new ScatterListAddress(reader.ReadUInt64(field));
+            var sla = new ScatterListAddress(BinaryPrimitives.ReadUInt64LittleEndian(page[(i * ScatterListAddress.Size)..]));
             if (sla.IsEndOfList)
             {
                 if (i == 0)
                 {
-                    reader.Fail(field, "EOL in the first slot: the list has no pages");
+                    Fail(i, "EOL in the first slot: the list has no pages");
                 }
 
                 return i;
             }
 
-            if (sla.HasReservedBits)
+            var problem = sla.HasReservedBits ? $"reserved bits set in SLA 0x{sla.Value:X16}"
+                : sla.IsNull ? "NULL SLA before EOL"
+                : sla.PageType != SlaPageType.Data ? "scatter pages may not nest"
+                : sla.PageSize != SlaPageSize.Size4K ? "scatter list entries must be 4 KiB pages"
+                : null;
+            if (problem is not null)
             {
-                reader.Fail(field, $"reserved bits set in SLA 0x{sla.Value:X16}");
-            }
-
-            if (sla.IsNull)
-            {
-                reader.Fail(field, "NULL SLA before EOL");
-            }
-
-            if (sla.PageType != SlaPageType.Data)
-            {
-                reader.Fail(field, "scatter pages may not nest");
-            }
-
-            if (sla.PageSize != SlaPageSize.Size4K)
-            {
-                reader.Fail(field, "scatter list entries must be 4 KiB pages");
+                Fail(i, problem);
             }
         }
 
-        reader.Fail("EOL", $"no EOL marker in {SlotCount} slots");
-        return 0;
+        if (slots < SlotCount)
+        {
+            Fail(slots, $"truncated: needs {ScatterListAddress.Size} bytes at offset {slots * ScatterListAddress.Size}, page has {page.Length}");
+        }
+
+        throw new ProtocolFormatException($"{Message}.EOL", $"no EOL marker in {SlotCount} slots");
     }
+
+    private static void Fail(int index, string reason) => throw new ProtocolFormatException($"{Message}.entry[{index}]", reason);
 }
