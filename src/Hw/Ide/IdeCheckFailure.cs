@@ -56,6 +56,9 @@ public enum IdeCheckFailure : byte
     /// <summary>The transmitter's invocation counter is exhausted.</summary>
     CounterExhausted,
 
+    /// <summary>Dropped because the stream is not Secure (after a failure, or before its keys are armed); not logged again.</summary>
+    StreamNotSecure,
+
     /// <summary>Software cleared Enable (keys invalidated, no Fail message).</summary>
     Disabled,
 }

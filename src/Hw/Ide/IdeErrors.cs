@@ -15,7 +15,7 @@ public static class IdeErrors
     /// <summary>The AER bit a failure sets, or -1 if it is not an error report (Enable cleared, Fail message received).</summary>
     public static int AerBit(IdeCheckFailure failure) => failure switch
     {
-        IdeCheckFailure.None or IdeCheckFailure.Disabled or IdeCheckFailure.FailMessageReceived => -1,
+        IdeCheckFailure.None or IdeCheckFailure.Disabled or IdeCheckFailure.FailMessageReceived or IdeCheckFailure.StreamNotSecure => -1,
         IdeCheckFailure.Misrouted => MisroutedIdeTlpBit,
         IdeCheckFailure.PcrcCheckFailed => PcrcCheckFailedBit,
         _ => IdeCheckFailedBit,
@@ -23,5 +23,5 @@ public static class IdeErrors
 
     /// <summary>Misrouted TLPs and PCRC failures are reported but leave the stream Secure; everything else forces Insecure.</summary>
     public static bool ForcesInsecure(IdeCheckFailure failure) =>
-        failure is not (IdeCheckFailure.None or IdeCheckFailure.Misrouted or IdeCheckFailure.PcrcCheckFailed);
+        failure is not (IdeCheckFailure.None or IdeCheckFailure.Misrouted or IdeCheckFailure.PcrcCheckFailed or IdeCheckFailure.StreamNotSecure);
 }

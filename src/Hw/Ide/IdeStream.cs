@@ -475,11 +475,17 @@ public sealed class IdeStream : IDisposable
         {
             // Everything after a failure (and anything before keys are armed) is dropped without a new log entry.
             Statistics.TlpsDropped++;
-            sink.OnDropped(tlp, _failed ? IdeCheckFailure.MacCheckFailed : IdeCheckFailure.KeySetNotArmed);
+            sink.OnDropped(tlp, IdeCheckFailure.StreamNotSecure);
             return IdeReceiveStatus.Dropped;
         }
 
         var prefix = tlp.IdePrefix;
+        if (prefix.StreamId != StreamId)
+        {
+            // Not this stream's TLP: a Misrouted IDE TLP is reported but leaves the stream Secure (§6.33.8).
+            return Reject(IdeCheckFailure.Misrouted, tlp, null, ref sink);
+        }
+
         if (prefix.IsReservedSubstream)
         {
             return Reject(IdeCheckFailure.ReservedSubstream, tlp, null, ref sink);
