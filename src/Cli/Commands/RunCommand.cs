@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SevTio.Cli.Configuration;
 using SevTio.Cli.Results;
+using SevTio.Cli.Telemetry;
 using Spectre.Console;
 
 namespace SevTio.Cli.Commands;
@@ -15,10 +16,12 @@ internal static class RunCommand
         var json = new Option<FileInfo?>("--json") { Description = "Write the result as JSON." };
         var csv = new Option<FileInfo?>("--csv") { Description = "Write the result as CSV." };
         var quiet = new Option<bool>("--quiet") { Description = "No summary table and no progress." };
+        var metrics = new Option<string?>("--metrics") { Description = "Export metrics: 'console'." };
+        var otlp = new Option<string?>("--otlp") { Description = "Send traces and metrics to an OTLP/HTTP receiver, e.g. http://127.0.0.1:4318." };
 
         var cmd = new Command("run", "Run one scenario (default: the full trust flow, then bulk DMA into private memory over Gen5 x16 with IDE).")
         {
-            scenario, set, json, csv, quiet,
+            scenario, set, json, csv, quiet, metrics, otlp,
         };
         cmd.SetAction(parse =>
         {
@@ -34,7 +37,18 @@ internal static class RunCommand
             }
 
             config.Validate();
-            var result = Running.ScenarioRunner.Run(config);
+            var metricsMode = parse.GetValue(metrics);
+            if (metricsMode is not null and not "console" and not "none")
+            {
+                throw new Hw.Simulation.ParameterException("--metrics", metricsMode, "is not one of console, none");
+            }
+
+            var otlpUri = parse.GetValue(otlp) is { } o ? TelemetrySession.ParseOtlp(o) : null;
+            RunResult result;
+            using (new TelemetrySession(metricsMode == "console", otlpUri))
+            {
+                result = Running.ScenarioRunner.Run(config);
+            }
 
             if (parse.GetValue(json) is { } jsonFile)
             {
