@@ -11,6 +11,7 @@ namespace SevTio.Benchmarks;
 /// ordinary (T=0) and trusted (T=1) requests, and RMP checks that hit the entry cache. None of them may allocate.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class MemoryBenchmarks
 {
     private const int Asid = 5;
