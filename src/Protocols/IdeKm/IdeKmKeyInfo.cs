@@ -1,0 +1,25 @@
+namespace SevTio.Protocols.IdeKm;
+
+/// <summary>
+/// The KeyInfo byte of KEY_PROG, KP_ACK and the K_SET messages: bit 0 = key set (K0/K1), bit 1 = RxTxB (1 = Tx),
+/// bits 3:2 reserved, bits 7:4 = sub-stream. The sub-stream keeps its raw 4-bit value, so a receiver can refuse an
+/// invalid one with "unsupported value" instead of failing to parse.
+/// </summary>
+public readonly record struct IdeKmKeyInfo(byte KeySet, bool Transmit, IdeKmSubStream SubStream)
+{
+    public byte ToByte()
+    {
+        if (KeySet > 1 || (byte)SubStream > 0xF)
+        {
+            throw new InvalidOperationException($"KeyInfo {this} does not fit the byte");
+        }
+
+        return (byte)(KeySet | (Transmit ? 0x02 : 0) | ((byte)SubStream << 4));
+    }
+
+    public static IdeKmKeyInfo FromByte(byte value) =>
+        new((byte)(value & 1), (value & 0x02) != 0, (IdeKmSubStream)(value >> 4));
+
+    /// <summary>True when the sub-stream is PR, NPR or CPL.</summary>
+    public bool IsValidSubStream => SubStream <= IdeKmSubStream.Completion;
+}
