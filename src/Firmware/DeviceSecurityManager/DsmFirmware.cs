@@ -1,24 +1,22 @@
 using SevTio.Firmware.Spdm;
 using SevTio.Protocols.Doe;
-using SevTio.Protocols.IdeKm;
 using SevTio.Protocols.Spdm;
-using SevTio.Protocols.Tdisp;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Firmware.DeviceSecurityManager;
 
 /// <summary>
-/// The device's security manager (DSM, PCIe Chapter 11): the firmware behind the DOE mailbox of function 0. It takes
+/// The firmware of the device's security manager (DSM, PCIe Chapter 11), behind the DOE mailbox of function 0. It takes
 /// one DOE data object in and gives one out, or nothing: discovery (type 0), plain SPDM (type 1) and secured SPDM
 /// (type 2), with PCI-SIG vendor-defined messages routed to IDE_KM (Protocol ID 0) and TDISP (Protocol ID 1). The
 /// mailbox hardware only moves the bytes.
 /// </summary>
-public sealed class DeviceSecurityManager : ISpdmVendorDefinedHandler
+public sealed class DsmFirmware : ISpdmVendorDefinedHandler
 {
     private static readonly DoeDataObjectType[] s_protocols =
         [DoeDataObjectType.Discovery, DoeDataObjectType.Spdm, DoeDataObjectType.SecuredSpdm];
 
-    public DeviceSecurityManager(DeviceSecurityManagerOptions options)
+    public DsmFirmware(DsmFirmwareOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         IdeKm = new IdeKmResponder(options.KeySlots, options.Port, options.ReadIdeCapability);

@@ -3,7 +3,7 @@ using SevTio.Firmware.Spdm;
 namespace SevTio.Firmware.DeviceSecurityManager;
 
 /// <summary>Everything the DSM firmware is built from at device creation.</summary>
-public sealed class DeviceSecurityManagerOptions
+public sealed class DsmFirmwareOptions
 {
     public required SpdmDeviceIdentity Identity { get; init; }
 
