@@ -2,6 +2,7 @@ using SevTio.Protocols.Doe;
 using SevTio.Protocols.IdeKm;
 using SevTio.Protocols.Spdm;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Protocols.Tests;
 
@@ -9,7 +10,7 @@ namespace SevTio.Protocols.Tests;
 public static class CodecCases
 {
     private static readonly SpdmFieldSizes s_sizes = SpdmFieldSizes.Sha384EcdsaP384Secp384r1;
-    private static readonly TdispInterfaceId s_tdi = TdispInterfaceId.FromRequesterId(0x0108, 0x02);
+    private static readonly TdispInterfaceId s_tdi = TdispInterfaceId.Create(0x0108, 0x02);
 
     public static IEnumerable<CodecCase> All()
     {

@@ -1,4 +1,5 @@
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.DeviceSecurityManager;
 

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Firmware.DeviceSecurityManager;

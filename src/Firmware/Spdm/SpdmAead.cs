@@ -1,10 +1,10 @@
-using System.Security.Cryptography;
+using SevTio.Hw.Crypto;
 
 namespace SevTio.Firmware.Spdm;
 
 /// <summary>
-/// Creates the AES-256-GCM instance for one direction of a session. The platform <see cref="AesGcm"/> stands in until
-/// the team's <c>SevTio.Hw.Crypto.AesGcm256</c> engine lands on main; switching is the one line in <see cref="Create"/>.
+/// Creates the AES-256-GCM instance for one direction of a session: the team's <see cref="AesGcm256"/> engine with
+/// 16-byte tags (DSP0277 over DOE). The seam is kept so a test or a timing-only mode can substitute another engine.
 /// </summary>
 internal static class SpdmAead
 {
@@ -14,29 +14,24 @@ internal static class SpdmAead
 
     public const int TagSize = 16;
 
-    public static ISpdmAead Create(ReadOnlySpan<byte> key) => new PlatformAesGcm(key);
+    public static ISpdmAead Create(ReadOnlySpan<byte> key) => new EngineAesGcm(key);
 
-    private sealed class PlatformAesGcm : ISpdmAead
+    private sealed class EngineAesGcm(ReadOnlySpan<byte> key) : ISpdmAead
     {
-        private readonly AesGcm _aes;
-
-        public PlatformAesGcm(ReadOnlySpan<byte> key) => _aes = new AesGcm(key, TagSize);
+        private readonly AesGcm256 _aes = new(key);
 
         public void Seal(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext, Span<byte> tag, ReadOnlySpan<byte> associatedData) =>
-            _aes.Encrypt(nonce, plaintext, ciphertext, tag, associatedData);
+            _aes.Seal(nonce, plaintext, ciphertext, tag, associatedData);
 
         public bool Open(ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
         {
-            try
+            if (_aes.Open(nonce, ciphertext, tag, plaintext, associatedData))
             {
-                _aes.Decrypt(nonce, ciphertext, tag, plaintext, associatedData);
                 return true;
             }
-            catch (AuthenticationTagMismatchException)
-            {
-                plaintext.Clear();
-                return false;
-            }
+
+            plaintext.Clear();
+            return false;
         }
 
         public void Dispose() => _aes.Dispose();

@@ -1,6 +1,6 @@
 using System.Formats.Asn1;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using SevTio.Protocols.Spdm;
 using SevTio.Protocols.Wire;
 

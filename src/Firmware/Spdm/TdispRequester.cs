@@ -1,5 +1,6 @@
 using SevTio.Protocols.Spdm;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Firmware.Spdm;

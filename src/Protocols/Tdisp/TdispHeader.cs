@@ -1,3 +1,4 @@
+using SevTio.Protocols.Tsm;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Protocols.Tdisp;
@@ -25,8 +26,19 @@ public readonly record struct TdispHeader(byte Version, TdispMessageType Message
         var version = reader.ReadByte("TDISPVersion");
         var type = (TdispMessageType)reader.ReadByte("MessageType");
         reader.Skip(2, "Reserved");
-        var id = TdispInterfaceId.Read(ref reader);
+        var id = ReadInterfaceId(ref reader);
         return new TdispHeader(version, type, id);
+    }
+
+    /// <summary>
+    /// INTERFACE_ID as a TDISP receiver reads it: reserved FUNCTION_ID bits 31:25 and the 8 reserved bytes are
+    /// ignored (PCIe reserved-field rule), unlike the TSM ABI reader, which requires them zero.
+    /// </summary>
+    public static TdispInterfaceId ReadInterfaceId(ref WireReader reader)
+    {
+        var functionId = reader.ReadUInt32("INTERFACE_ID.FUNCTION_ID");
+        reader.Skip(8, "INTERFACE_ID.Reserved");
+        return new TdispInterfaceId(functionId & ~TdispInterfaceId.ReservedMask);
     }
 
     /// <summary>Peeks at the header of a TDISP message (dispatch, version and interface checks before decoding).</summary>

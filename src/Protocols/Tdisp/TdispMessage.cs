@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SevTio.Protocols.Tsm;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Protocols.Tdisp;

@@ -1,3 +1,4 @@
+using SevTio.Protocols.Tsm;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Protocols.Tdisp;

@@ -1,6 +1,7 @@
 using SevTio.Firmware.DeviceSecurityManager;
 using SevTio.Firmware.Tests.Support;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.Tests.DeviceSecurityManager;
 
@@ -191,7 +192,7 @@ public class TdispStateMachineTests
     public void Request_UnknownInterface_AnswersInvalidInterface()
     {
         var bench = new TdispBench();
-        var other = TdispInterfaceId.FromRequesterId(0x0200);
+        var other = TdispInterfaceId.Create(0x0200);
 
         var error = Assert.IsType<TdispErrorResponse>(bench.Send(new TdispHeaderOnlyMessage(TdispMessageType.GetDeviceInterfaceState, other)));
 

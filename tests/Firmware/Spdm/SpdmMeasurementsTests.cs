@@ -1,5 +1,5 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Security.Cryptography;
 using SevTio.Firmware.Spdm;
 using SevTio.Firmware.Tests.Support;
 using SevTio.Protocols.Spdm;

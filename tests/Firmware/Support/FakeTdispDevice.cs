@@ -1,6 +1,7 @@
 using SevTio.Firmware.DeviceSecurityManager;
 using SevTio.Protocols.IdeKm;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.Tests.Support;
 
@@ -12,7 +13,7 @@ internal sealed class FakeTdispDevice : ITdispDeviceFunction, IIdeKeySlots
 {
     public const byte DefaultStream = 1;
 
-    public static readonly TdispInterfaceId Tdi = TdispInterfaceId.FromRequesterId(0x0100);
+    public static readonly TdispInterfaceId Tdi = TdispInterfaceId.Create(0x0100);
 
     public TdispInterfaceId InterfaceId { get; set; } = Tdi;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 using SevTio.Protocols.Wire;
 
 namespace SevTio.Protocols.Tests.Tdisp;
@@ -7,13 +8,13 @@ namespace SevTio.Protocols.Tests.Tdisp;
 /// <summary>Offsets from the reference §4 (PCIe Chapter 11), counted from the TDISPVersion byte.</summary>
 public class TdispLayoutTests
 {
-    private static readonly TdispInterfaceId s_id = TdispInterfaceId.FromRequesterId(0x0310, 0x01);
+    private static readonly TdispInterfaceId s_id = TdispInterfaceId.Create(0x0310, 0x01);
 
     [Fact]
     public void InterfaceId_FromRequesterId_PacksRidSegmentAndValidBit()
     {
         Assert.Equal(0x0101_0310u, s_id.FunctionId);
-        Assert.Equal(0x0000_0310u, TdispInterfaceId.FromRequesterId(0x0310).FunctionId);
+        Assert.Equal(0x0000_0310u, TdispInterfaceId.Create(0x0310).FunctionId);
     }
 
     [Fact]
