@@ -469,8 +469,10 @@ public sealed class SpdmResponder
             return Error(SpdmErrorCode.InvalidRequest, 0);
         }
 
-        return _options.VendorDefinedHandler?.HandleVendorDefinedRequest(sessionId, request)
-            ?? (_options.VendorDefinedHandler is null ? Error(SpdmErrorCode.UnsupportedRequest, (byte)SpdmRequestResponseCode.VendorDefinedRequest) : null);
+        // With a handler, a null answer means "send nothing" (IDE_KM and TDISP outside a session, wrong sizes).
+        return _options.VendorDefinedHandler is { } handler
+            ? handler.HandleVendorDefinedRequest(sessionId, request)
+            : Error(SpdmErrorCode.UnsupportedRequest, (byte)SpdmRequestResponseCode.VendorDefinedRequest);
     }
 
     private void EndSession(Session session)

@@ -352,4 +352,31 @@ public class SpdmRequesterFailureTests
         Assert.NotEqual(SpdmChainError.None, error);
         Assert.Null(key);
     }
+
+    [Fact]
+    public void Verifier_ChainEndingInACaCertificate_FailsChainStructure()
+    {
+        var genuine = SpdmCertificateChain.Decode(DsmHarness.SharedIdentity.CertificateChain, 48);
+        var truncated = new SpdmCertificateChain(genuine.RootHash, genuine.Certificates.Take(2).ToArray()).Encode();
+
+        var error = SpdmCertificateChainVerifier.Verify(truncated, DsmHarness.SharedIdentity.RootCertificate, out _, out var detail);
+
+        Assert.Equal(SpdmChainError.BadChainStructure, error);
+        Assert.Contains("leaf is a CA", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Verifier_CorruptedCertificateBytes_FailsMalformedOrSignatureNeverThrows()
+    {
+        var chain = DsmHarness.SharedIdentity.CertificateChain;
+        for (var i = 52; i < chain.Length; i += 7)
+        {
+            var corrupted = chain.ToArray();
+            corrupted[i] ^= 0x5A;
+
+            var error = SpdmCertificateChainVerifier.Verify(corrupted, DsmHarness.SharedIdentity.RootCertificate, out _, out _);
+
+            Assert.NotEqual(SpdmChainError.None, error);
+        }
+    }
 }
