@@ -1,6 +1,6 @@
 namespace SevTio.Protocols.IdeKm;
 
-/// <summary>IDE_KM Object IDs (PCIe §6.33.3, Table 6-…; libspdm <c>pci_idekm.h</c>).</summary>
+/// <summary>IDE_KM Object IDs (PCIe §6.33.3; libspdm <c>pci_idekm.h</c>).</summary>
 public enum IdeKmObjectId : byte
 {
     Query = 0x00,

@@ -1,6 +1,6 @@
 namespace SevTio.Protocols.Tdisp;
 
-/// <summary>TDI states (PCIe §11.2, Figure 11-…), as DEVICE_INTERFACE_STATE reports them.</summary>
+/// <summary>TDI states (PCIe §11.2), as DEVICE_INTERFACE_STATE reports them.</summary>
 public enum TdiState : byte
 {
     ConfigUnlocked = 0,
