@@ -33,7 +33,7 @@ public interface ITdiSecurityState
     /// <summary>The default stream bound at LOCK; null when CONFIG_UNLOCKED.</summary>
     byte? BoundStreamId { get; }
 
-    TdispLockInterfaceFlags LockFlags { get; }
+    TdispLockFlags LockFlags { get; }
 
     /// <summary>
     /// True when the byte at <paramref name="offsetInBar"/> of BAR <paramref name="barIndex"/> is in a reported TEE

@@ -20,7 +20,7 @@ internal sealed class TdiContext : ITdiSecurityState
 
     public byte? BoundStreamId { get; private set; }
 
-    public TdispLockInterfaceFlags LockFlags { get; private set; }
+    public TdispLockFlags LockFlags { get; private set; }
 
     public byte[]? StartNonce { get; set; }
 
@@ -48,7 +48,7 @@ internal sealed class TdiContext : ITdiSecurityState
         return false;
     }
 
-    public void Lock(TdispLockInterfaceFlags flags, byte streamId, byte[] nonce, byte[] report, IReadOnlyList<TdiReportLayout.BarRange> ranges)
+    public void Lock(TdispLockFlags flags, byte streamId, byte[] nonce, byte[] report, IReadOnlyList<TdiReportLayout.BarRange> ranges)
     {
         LockFlags = flags;
         BoundStreamId = streamId;
@@ -77,7 +77,7 @@ internal sealed class TdiContext : ITdiSecurityState
         if (next == TdiState.ConfigUnlocked)
         {
             BoundStreamId = null;
-            LockFlags = TdispLockInterfaceFlags.None;
+            LockFlags = TdispLockFlags.None;
             Report = [];
             Ranges = [];
         }

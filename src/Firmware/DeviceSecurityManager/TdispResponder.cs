@@ -139,7 +139,7 @@ public sealed class TdispResponder
         var function = tdi.Function;
         var bars = function.ReadBars();
         var msix = function.ReadMsix();
-        var lockMsix = (request.Flags & TdispLockInterfaceFlags.LockMsix) != 0;
+        var lockMsix = (request.Flags & TdispLockFlags.LockMsix) != 0;
         if (CheckLockPreconditions(session, function, request.DefaultStreamId, bars, msix, lockMsix) is not null
             || TdiReportLayout.TryLayout(bars, msix, lockMsix, out var ranges) is not null)
         {
@@ -150,7 +150,7 @@ public sealed class TdispResponder
         // default stream's registers here; the model's hardware sees the state change through StateChanged.
         var reported = ranges.Select(r => TdiReportLayout.ToReported(r, bars, request.MmioReportingOffset)).ToArray();
         var info = function.DmaCapabilities & ~TdispInterfaceInfo.NoFwUpdate;
-        if ((request.Flags & TdispLockInterfaceFlags.NoFwUpdate) != 0)
+        if ((request.Flags & TdispLockFlags.NoFirmwareUpdate) != 0)
         {
             info |= TdispInterfaceInfo.NoFwUpdate;
         }

@@ -1,4 +1,5 @@
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.DeviceSecurityManager;
 
@@ -12,7 +13,7 @@ public sealed class TdispResponderOptions
     public int MaxReportPortion { get; init; } = 1024;
 
     /// <summary>LOCK_INTERFACE_FLAGS_SUPPORTED: BIND_P2P is not, since P2P streams are not implemented.</summary>
-    public TdispLockInterfaceFlags LockFlagsSupported { get; init; } =
-        TdispLockInterfaceFlags.NoFwUpdate | TdispLockInterfaceFlags.SystemCacheLineSize128
-        | TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.AllRequestRedirect;
+    public TdispLockFlags LockFlagsSupported { get; init; } =
+        TdispLockFlags.NoFirmwareUpdate | TdispLockFlags.CacheLineSize128
+        | TdispLockFlags.LockMsix | TdispLockFlags.AllRequestRedirect;
 }

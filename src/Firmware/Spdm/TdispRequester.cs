@@ -57,7 +57,7 @@ public sealed class TdispRequester : SpdmSessionFlow
 
     public TdispRequester GetCapabilities(uint tsmCaps = 0) => Enqueue(new Operation(TdispMessageType.GetTdispCapabilities) { TsmCaps = tsmCaps });
 
-    public TdispRequester LockInterface(TdispLockInterfaceFlags flags, byte defaultStreamId, ulong mmioReportingOffset, ulong bindP2pAddressMask = 0) =>
+    public TdispRequester LockInterface(TdispLockFlags flags, byte defaultStreamId, ulong mmioReportingOffset, ulong bindP2pAddressMask = 0) =>
         Enqueue(new Operation(TdispMessageType.LockInterfaceRequest)
         {
             Lock = new TdispLockInterfaceRequest(InterfaceId, flags, defaultStreamId, mmioReportingOffset, bindP2pAddressMask),

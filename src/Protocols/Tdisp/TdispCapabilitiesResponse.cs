@@ -15,7 +15,7 @@ public sealed class TdispCapabilitiesResponse : TdispMessage
         TdispInterfaceId interfaceId,
         uint dsmCaps,
         byte[] requestMessagesSupported,
-        TdispLockInterfaceFlags lockInterfaceFlagsSupported,
+        TdispLockFlags lockInterfaceFlagsSupported,
         byte deviceAddressWidth,
         byte numRequestsThis,
         byte numRequestsAll,
@@ -26,6 +26,11 @@ public sealed class TdispCapabilitiesResponse : TdispMessage
         if (requestMessagesSupported.Length != RequestBitmapSize)
         {
             throw new ArgumentException("REQ_MSGS_SUPPORTED is 16 bytes", nameof(requestMessagesSupported));
+        }
+
+        if ((uint)lockInterfaceFlagsSupported > ushort.MaxValue)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lockInterfaceFlagsSupported), lockInterfaceFlagsSupported, "LOCK_INTERFACE_FLAGS_SUPPORTED is 16 bits");
         }
 
         DsmCaps = dsmCaps;
@@ -40,7 +45,7 @@ public sealed class TdispCapabilitiesResponse : TdispMessage
 
     public byte[] RequestMessagesSupported { get; }
 
-    public TdispLockInterfaceFlags LockInterfaceFlagsSupported { get; }
+    public TdispLockFlags LockInterfaceFlagsSupported { get; }
 
     public byte DeviceAddressWidth { get; }
 
@@ -92,7 +97,7 @@ public sealed class TdispCapabilitiesResponse : TdispMessage
     {
         var dsmCaps = reader.ReadUInt32("DSM_CAPS");
         var bitmap = reader.ReadBytes(RequestBitmapSize, "REQ_MSGS_SUPPORTED").ToArray();
-        var flags = (TdispLockInterfaceFlags)reader.ReadUInt16("LOCK_INTERFACE_FLAGS_SUPPORTED");
+        var flags = (TdispLockFlags)reader.ReadUInt16("LOCK_INTERFACE_FLAGS_SUPPORTED");
         reader.Skip(3, "Reserved");
         var width = reader.ReadByte("DEV_ADDR_WIDTH");
         var numThis = reader.ReadByte("NUM_REQ_THIS");

@@ -3,6 +3,7 @@ using SevTio.Firmware.Spdm;
 using SevTio.Firmware.Tests.Support;
 using SevTio.Protocols.Doe;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.Tests.DeviceSecurityManager;
 
@@ -19,7 +20,7 @@ public class DsmEndToEndTests
         var tdisp = new TdispRequester(requester.Session!, FakeTdispDevice.Tdi, chunk)
             .GetVersion()
             .GetCapabilities()
-            .LockInterface(TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.NoFwUpdate, FakeTdispDevice.DefaultStream, 0)
+            .LockInterface(TdispLockFlags.LockMsix | TdispLockFlags.NoFirmwareUpdate, FakeTdispDevice.DefaultStream, 0)
             .GetDeviceInterfaceReport()
             .StartInterface()
             .GetDeviceInterfaceState();
@@ -80,7 +81,7 @@ public class DsmEndToEndTests
     {
         var harness = new DsmHarness();
         var (requester, _) = harness.ConnectAndKey();
-        var tdisp = new TdispRequester(requester.Session!, FakeTdispDevice.Tdi).LockInterface(TdispLockInterfaceFlags.None, 2, 0);
+        var tdisp = new TdispRequester(requester.Session!, FakeTdispDevice.Tdi).LockInterface(TdispLockFlags.None, 2, 0);
 
         Assert.Equal(SpdmFlowStatus.Failed, harness.Run(tdisp));
 
@@ -104,7 +105,7 @@ public class DsmEndToEndTests
     {
         var harness = new DsmHarness(maxReportPortion: 40);
         var (requester, _) = harness.ConnectAndKey();
-        var lockFlow = new TdispRequester(requester.Session!, FakeTdispDevice.Tdi, 64).LockInterface(TdispLockInterfaceFlags.None, 1, 0);
+        var lockFlow = new TdispRequester(requester.Session!, FakeTdispDevice.Tdi, 64).LockInterface(TdispLockFlags.None, 1, 0);
         harness.Run(lockFlow);
 
         // The TDI is stopped and locked again (with longer device-specific info) between two portions of a report
@@ -113,7 +114,7 @@ public class DsmEndToEndTests
         Assert.True(report.TryGetNextRequest(out var first));
         report.Accept(harness.Relay(first));
         harness.Device.DeviceSpecificInfo = new byte[20];
-        harness.Run(new TdispRequester(requester.Session!, FakeTdispDevice.Tdi).StopInterface().LockInterface(TdispLockInterfaceFlags.None, 1, 0));
+        harness.Run(new TdispRequester(requester.Session!, FakeTdispDevice.Tdi).StopInterface().LockInterface(TdispLockFlags.None, 1, 0));
         Assert.True(report.TryGetNextRequest(out var second));
         report.Accept(harness.Relay(second));
 

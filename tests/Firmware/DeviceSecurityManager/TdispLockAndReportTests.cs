@@ -1,6 +1,7 @@
 using SevTio.Firmware.DeviceSecurityManager;
 using SevTio.Firmware.Tests.Support;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.Tests.DeviceSecurityManager;
 
@@ -112,7 +113,7 @@ public class TdispLockAndReportTests
         bench.Device.Msix = bench.Device.Msix!.Value with { TableOffset = 0x8100 };
 
         Assert.Equal(TdispErrorCode.InvalidDeviceConfiguration, LockError(bench));
-        Assert.IsType<TdispNonceMessage>(bench.Lock(TdispLockInterfaceFlags.None));
+        Assert.IsType<TdispNonceMessage>(bench.Lock(TdispLockFlags.None));
     }
 
     [Fact]
@@ -120,7 +121,7 @@ public class TdispLockAndReportTests
     {
         var bench = new TdispBench();
 
-        Assert.Equal(TdispErrorCode.InvalidRequest, LockError(bench, bench.LockRequest(TdispLockInterfaceFlags.BindP2p)));
+        Assert.Equal(TdispErrorCode.InvalidRequest, LockError(bench, bench.LockRequest(TdispLockFlags.BindP2p)));
     }
 
     [Fact]
@@ -128,7 +129,7 @@ public class TdispLockAndReportTests
     {
         var bench = new TdispBench();
         const ulong offset = 0x1_0000_0000;
-        bench.Lock(TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.NoFwUpdate, offset);
+        bench.Lock(TdispLockFlags.LockMsix | TdispLockFlags.NoFirmwareUpdate, offset);
 
         var report = FetchReport(bench);
 
@@ -153,7 +154,7 @@ public class TdispLockAndReportTests
     public void Report_MsixNotLocked_TableAndPbaAreNonTeeAndControlIsZero()
     {
         var bench = new TdispBench();
-        bench.Lock(TdispLockInterfaceFlags.None);
+        bench.Lock(TdispLockFlags.None);
 
         var report = FetchReport(bench);
 
@@ -167,7 +168,7 @@ public class TdispLockAndReportTests
     public void Report_NegativeReportingOffset_WrapsAsTwosComplement()
     {
         var bench = new TdispBench();
-        bench.Lock(TdispLockInterfaceFlags.LockMsix, unchecked((ulong)-0xF000_0000L));
+        bench.Lock(TdispLockFlags.LockMsix, unchecked((ulong)-0xF000_0000L));
 
         Assert.Equal(0ul, FetchReport(bench).MmioRanges[0].FirstPage);
     }
@@ -213,7 +214,7 @@ public class TdispLockAndReportTests
         var state = bench.Tdisp.GetInterface(FakeTdispDevice.Tdi)!;
 
         Assert.Equal(FakeTdispDevice.DefaultStream, state.BoundStreamId);
-        Assert.Equal(TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.NoFwUpdate, state.LockFlags);
+        Assert.Equal(TdispLockFlags.LockMsix | TdispLockFlags.NoFirmwareUpdate, state.LockFlags);
         Assert.True(state.IsTeeMmio(0, 0x100));
         Assert.True(state.IsTeeMmio(0, 0x8000));
         Assert.False(state.IsTeeMmio(2, 0x10));

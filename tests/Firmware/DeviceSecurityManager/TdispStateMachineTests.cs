@@ -229,7 +229,7 @@ public class TdispStateMachineTests
 
         Assert.All(Enumerable.Range(0x81, 7), c => Assert.True(caps.Supports((TdispMessageType)c)));
         Assert.All(Enumerable.Range(0x88, 5), c => Assert.False(caps.Supports((TdispMessageType)c)));
-        Assert.Equal(0, (int)(caps.LockInterfaceFlagsSupported & TdispLockInterfaceFlags.BindP2p));
+        Assert.Equal(0, (int)(caps.LockInterfaceFlagsSupported & TdispLockFlags.BindP2p));
         Assert.Equal(52, caps.DeviceAddressWidth);
     }
 }

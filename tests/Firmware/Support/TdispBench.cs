@@ -1,6 +1,7 @@
 using SevTio.Firmware.DeviceSecurityManager;
 using SevTio.Protocols.IdeKm;
 using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
 
 namespace SevTio.Firmware.Tests.Support;
 
@@ -65,12 +66,12 @@ internal sealed class TdispBench
     }
 
     public TdispLockInterfaceRequest LockRequest(
-        TdispLockInterfaceFlags flags = TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.NoFwUpdate,
+        TdispLockFlags flags = TdispLockFlags.LockMsix | TdispLockFlags.NoFirmwareUpdate,
         byte stream = FakeTdispDevice.DefaultStream,
         ulong reportingOffset = 0) =>
         new(FakeTdispDevice.Tdi, flags, stream, reportingOffset, 0);
 
-    public TdispMessage Lock(TdispLockInterfaceFlags flags = TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.NoFwUpdate, ulong reportingOffset = 0) =>
+    public TdispMessage Lock(TdispLockFlags flags = TdispLockFlags.LockMsix | TdispLockFlags.NoFirmwareUpdate, ulong reportingOffset = 0) =>
         Send(LockRequest(flags, reportingOffset: reportingOffset));
 
     public TdispMessage Start(byte[]? nonce = null) =>

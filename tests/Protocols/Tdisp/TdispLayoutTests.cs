@@ -29,7 +29,7 @@ public class TdispLayoutTests
     [Fact]
     public void LockInterfaceRequest_Encode_FieldsAtReferenceOffsets()
     {
-        var bytes = new TdispLockInterfaceRequest(s_id, TdispLockInterfaceFlags.LockMsix | TdispLockInterfaceFlags.NoFwUpdate, 7, 0x8000_0000_0000_1000, 0x0000_FFFF_0000_0000).Encode();
+        var bytes = new TdispLockInterfaceRequest(s_id, TdispLockFlags.LockMsix | TdispLockFlags.NoFirmwareUpdate, 7, 0x8000_0000_0000_1000, 0x0000_FFFF_0000_0000).Encode();
 
         Assert.Equal(36, bytes.Length);
         Assert.Equal(0x0005, BinaryPrimitives.ReadUInt16LittleEndian(bytes.AsSpan(16)));
@@ -43,7 +43,7 @@ public class TdispLayoutTests
     public void Capabilities_Encode_FieldsAtReferenceOffsets()
     {
         var bitmap = TdispCapabilitiesResponse.RequestBitmap(TdispMessageType.GetTdispVersion, TdispMessageType.StopInterfaceRequest);
-        var bytes = new TdispCapabilitiesResponse(s_id, 0x1, bitmap, TdispLockInterfaceFlags.LockMsix, 52, 2, 3).Encode();
+        var bytes = new TdispCapabilitiesResponse(s_id, 0x1, bitmap, TdispLockFlags.LockMsix, 52, 2, 3).Encode();
 
         Assert.Equal(44, bytes.Length);
         Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(16)));
