@@ -1,0 +1,53 @@
+namespace SevTio.Protocols.Spdm;
+
+/// <summary>SPDM request and response codes (DSP0274 1.2, Table 4 and Table 5).</summary>
+public enum SpdmRequestResponseCode : byte
+{
+    // Responses
+    Digests = 0x01,
+    Certificate = 0x02,
+    ChallengeAuth = 0x03,
+    Version = 0x04,
+    ChunkSendAck = 0x05,
+    ChunkResponse = 0x06,
+    Measurements = 0x60,
+    Capabilities = 0x61,
+    Algorithms = 0x63,
+    KeyExchangeRsp = 0x64,
+    FinishRsp = 0x65,
+    PskExchangeRsp = 0x66,
+    PskFinishRsp = 0x67,
+    HeartbeatAck = 0x68,
+    KeyUpdateAck = 0x69,
+    EncapsulatedRequest = 0x6A,
+    EncapsulatedResponseAck = 0x6B,
+    EndSessionAck = 0x6C,
+    Csr = 0x6D,
+    SetCertificateRsp = 0x6E,
+    VendorDefinedResponse = 0x7E,
+    Error = 0x7F,
+
+    // Requests
+    GetDigests = 0x81,
+    GetCertificate = 0x82,
+    Challenge = 0x83,
+    GetVersion = 0x84,
+    ChunkSend = 0x85,
+    ChunkGet = 0x86,
+    GetMeasurements = 0xE0,
+    GetCapabilities = 0xE1,
+    NegotiateAlgorithms = 0xE3,
+    KeyExchange = 0xE4,
+    Finish = 0xE5,
+    PskExchange = 0xE6,
+    PskFinish = 0xE7,
+    Heartbeat = 0xE8,
+    KeyUpdate = 0xE9,
+    GetEncapsulatedRequest = 0xEA,
+    DeliverEncapsulatedResponse = 0xEB,
+    EndSession = 0xEC,
+    GetCsr = 0xED,
+    SetCertificate = 0xEE,
+    VendorDefinedRequest = 0xFE,
+    RespondIfReady = 0xFF,
+}
