@@ -120,6 +120,21 @@ public sealed class Scheduler
         }
     }
 
+    /// <summary>
+    /// Lets <paramref name="duration"/> of simulated time pass: runs every event up to <c>Now + duration</c> and leaves
+    /// <see cref="Now"/> there. Synchronous control flows (the trust flow's firmware and driver code, SystemC
+    /// loosely-timed style) charge their costs this way, so DMA traffic keeps flowing underneath them.
+    /// </summary>
+    public void Advance(SimTime duration)
+    {
+        if (duration < SimTime.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(duration), duration, "simulated time cannot run backwards");
+        }
+
+        RunUntil(_now + duration);
+    }
+
     /// <summary>Runs until no event is pending.</summary>
     public void RunUntilIdle()
     {
