@@ -92,6 +92,12 @@ public sealed class LinkPort : ISimEventHandler
     /// <summary>When the serialiser of this direction becomes free.</summary>
     public SimTime TransmitBusyUntil => _busyUntil;
 
+    /// <summary>
+    /// When the serialiser starts on the TLP (or burst) admitted last: the moment its first bit goes on the wire. DMA
+    /// latency is measured from here (minus <see cref="TransmitPipelineLatency"/>), the same at both fidelity levels.
+    /// </summary>
+    public SimTime LastAdmittedStart { get; private set; }
+
     /// <summary>TLPs admitted but not yet delivered.</summary>
     public long InFlight => _tail - _head;
 
@@ -164,6 +170,7 @@ public sealed class LinkPort : ISimEventHandler
 
         var wireBytes = tlp.Length + _timing.FramingBytes;
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
+        LastAdmittedStart = start;
         var duration = _byteTime.Advance(wireBytes, ref _carry);
         var end = start + duration;
         _busyUntil = end;
@@ -197,11 +204,20 @@ public sealed class LinkPort : ISimEventHandler
     /// included, from <see cref="LinkTiming"/>'s cost functions) without per-TLP events or credit accounting, and
     /// returns when the burst starts, ends and arrives. Keeps the same exact time accumulator as packet-level sends.
     /// </summary>
-    public BurstReservation ReserveBurst(long wireBytes, long tlps, long payloadBytes)
+    public BurstReservation ReserveBurst(long wireBytes, long tlps, long payloadBytes) =>
+        ReserveBurst(_scheduler.Now, wireBytes, tlps, payloadBytes);
+
+    /// <summary>
+    /// As <see cref="ReserveBurst(long, long, long)"/>, for a burst the sender will not have ready before
+    /// <paramref name="earliest"/> (a read completion waiting for host memory, a request waiting for a free tag): the
+    /// burst level computes such times ahead of the scheduler, so the serialiser takes them in the order reserved.
+    /// </summary>
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(wireBytes);
-        var now = _scheduler.Now;
+        var now = SimTime.Max(_scheduler.Now, earliest);
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
+        LastAdmittedStart = start;
         var duration = _byteTime.Advance(wireBytes, ref _carry);
         var end = start + duration;
         _busyUntil = end;
