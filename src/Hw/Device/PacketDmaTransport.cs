@@ -83,6 +83,9 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
     /// <summary>Completions that matched no outstanding tag, or carried an error status.</summary>
     public long UnexpectedCompletions { get; private set; }
 
+    /// <summary>IDE Sync messages the device sent (one per 245 posted TLPs, §6.33.7).</summary>
+    public long SyncMessages { get; private set; }
+
     /// <summary>TLPs the device's IDE transmitter dropped (stream enabled but not Secure).</summary>
     public long IdeTransmitDrops { get; private set; }
 
@@ -146,9 +149,15 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
             {
                 if (_pending is null)
                 {
+                    var queued = _control.Count;
                     _pending = NextTlp(out _pendingTransfer);
                     if (_pending is null)
                     {
+                        if (_control.Count > queued)
+                        {
+                            continue; // the data phase ended while looking and the engine queued its completion writes
+                        }
+
                         return;
                     }
                 }
@@ -201,6 +210,7 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
             {
                 if (_stream.SealSync(sync) == IdeSealStatus.Sealed)
                 {
+                    SyncMessages++;
                     return sync;
                 }
 
@@ -209,6 +219,7 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
             else
             {
                 Framer(_stream).FrameSync(sync);
+                SyncMessages++;
                 return sync;
             }
         }
@@ -502,7 +513,7 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
         }
 
         var accepted = _client.AcceptCompletion(entry.Tee);
-        if (accepted && _functional)
+        if (accepted && (_functional || entry.Transfer == DescriptorTag))
         {
             Span<byte> plain = stackalloc byte[tlp.Layout.PayloadBytes];
             if (hasSegment)

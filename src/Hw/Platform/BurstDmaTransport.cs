@@ -193,11 +193,9 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         var t = _root.Translate(_client.RequesterId, address, data.Length, MemoryAccess.Write, tee);
         if (t.Allowed)
         {
+            // Control data (completion records) is real in both crypto modes: software reads it.
             _root.CommitTime(sent.Arrival, in t, data.Length);
-            if (_functional)
-            {
-                _root.Memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
-            }
+            _root.Memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
         }
     }
 
@@ -219,11 +217,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             if (t.Allowed)
             {
                 _root.CommitTime(sent.Arrival, in t, 4);
-                if (_functional)
-                {
-                    Drain();
-                    _root.Memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, bytes);
-                }
+                Drain();
+                _root.Memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, bytes);
             }
         }
     }
@@ -271,7 +266,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             {
                 if (_up.TransmitBusyUntil > horizon)
                 {
-                    Yield(_up.TransmitBusyUntil - Lookahead);
+                    // Come back when half the lookahead has drained, so each event plans half a lookahead of transfers.
+                    Yield(_up.TransmitBusyUntil - (Lookahead / 2));
                     return;
                 }
 
@@ -315,7 +311,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             if (free > horizon)
             {
                 SubmitBatch();
-                Yield(free - Lookahead);
+                Yield(free - (Lookahead / 2));
                 return;
             }
 
@@ -552,8 +548,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private long RefusalWireBytes() =>
         _timing.FramingBytes + LinkTiming.CompletionHeaderBytes + (_completions.Enabled ? IdeLinkOverhead.PrefixBytes + IdeLinkOverhead.MacBytes : 0);
 
+    /// <summary>
+    /// Serialisation time of the share of a burst's wire bytes up to <paramref name="payloadThrough"/> payload bytes
+    /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31 for
+    /// a transfer of at most 1 GiB, so the product fits in 64 bits.
+    /// </summary>
     private SimTime Proportion(long wireBytes, long payloadThrough, long payload) =>
-        _timing.ByteTime.TimeFor((long)((Int128)wireBytes * payloadThrough / payload));
+        _timing.ByteTime.TimeFor(wireBytes * payloadThrough / payload);
 
     // ---------------------------------------------------------------- functional data
 

@@ -27,7 +27,9 @@ namespace SevTio.Hw.RootComplex;
 /// write (T=1 below vTOM) is decrypted from IDE and encrypted under the guest's memory key in one pass straight into
 /// the destination page (<see cref="FusedCrypto.DecryptToEncryptedMemory"/>), a shared write is decrypted straight into
 /// the page. Read data is decrypted from memory straight into the completion's payload, which IDE then seals in place.
-/// Nothing that failed a check is written. The data methods (<see cref="ApplyWrite"/>, <see cref="FillCompletion"/>)
+/// Nothing that failed a check is written. In timing mode data payloads are lengths only, but control data the
+/// requester marks as such (<see cref="Tlp.Cookie"/> &lt; 0: descriptors, completion records) is still real, since
+/// software and the DMA engine act on it. The data methods (<see cref="ApplyWrite"/>, <see cref="FillCompletion"/>)
 /// touch only memory and their arguments, so the burst level may run them on a worker thread.</para>
 /// </remarks>
 public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, IDisposable
@@ -304,7 +306,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
                 }
 
                 var commit = CommitTime(_scheduler.Now, in t, length);
-                if (Settings.Functional)
+                if (Settings.Functional || tlp.Cookie < 0)
                 {
                     if (hasSegment)
                     {
@@ -326,7 +328,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
                 var address = h.Address + (ulong)first;
                 var t = Translate(h.RequesterId, address, length, MemoryAccess.Read, tee);
                 var ready = ReadReadyTime(_scheduler.Now, in t);
-                EnqueueRead(new PendingRead(h.RequesterId, h.Tag, address, length, tee, tlp.Layout.HasIdePrefix ? tlp.IdePrefix.StreamId : -1, t, h.TrafficClass, h.Attributes));
+                EnqueueRead(new PendingRead(h.RequesterId, h.Tag, address, length, tee, tlp.Layout.HasIdePrefix ? tlp.IdePrefix.StreamId : -1, t, h.TrafficClass, h.Attributes, tlp.Cookie < 0));
                 _scheduler.Schedule(ready, this, EventPriority.Completion, EventReadReady);
                 return;
             }
@@ -438,7 +440,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
             var tlp = _pool.Rent();
             var header = TlpHeader.CompletionWithData(Settings.RequesterId, read.RequesterId, read.Tag, c.Address, c.Length, c.ByteCount, read.TrafficClass, read.Attributes);
             var payload = tlp.EncodeForPayload(header);
-            if (Settings.Functional)
+            if (Settings.Functional || read.Control)
             {
                 var lead = (int)(c.Address & 3);
                 payload[..lead].Clear();
@@ -511,7 +513,8 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
 
     public void Dispose() => Ide.Dispose();
 
-    private readonly record struct PendingRead(ushort RequesterId, ushort Tag, ulong Address, int Length, bool Tee, int StreamId, IommuTranslation Translation, byte TrafficClass, TlpAttributes Attributes);
+    /// <param name="Control">The requester marked the read as control data (a descriptor): real bytes even in timing mode.</param>
+    private readonly record struct PendingRead(ushort RequesterId, ushort Tag, ulong Address, int Length, bool Tee, int StreamId, IommuTranslation Translation, byte TrafficClass, TlpAttributes Attributes, bool Control);
 
     private readonly struct ReceiveSink(RootPort port) : IIdeReceiveSink
     {
