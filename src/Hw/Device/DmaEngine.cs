@@ -263,7 +263,9 @@ public sealed class DmaEngine : IDmaTransportClient, ISimEventHandler
         State = DmaEngineState.CompletionWrite;
         if ((_descriptor.Flags & DmaDescriptorFlags.NoCompletionRecord) == 0)
         {
-            var grant = AuthorizeRequest((_descriptor.Flags & DmaDescriptorFlags.NonTee) != 0);
+            // The record is the engine's own write, not the job's: T=1 in RUN even when the job asked for T=0, so
+            // the driver learns why a refused job failed.
+            var grant = AuthorizeRequest(nonTee: false);
             if (grant.Allowed)
             {
                 Span<byte> record = stackalloc byte[DmaCompletionRecord.Bytes];

@@ -52,9 +52,11 @@ internal sealed class DmaRun : IDisposable
         bool packet = false,
         int workers = 1,
         int readTags = 32,
-        ulong window = 8UL << 20) => new()
+        ulong window = 8UL << 20,
+        int mrrs = 512,
+        CompletionSplitPolicy split = CompletionSplitPolicy.MaxPayload) => new()
     {
-        Link = new LinkParameters { Generation = (PcieGeneration)gen, Width = width, MaxPayloadSize = mps },
+        Link = new LinkParameters { Generation = (PcieGeneration)gen, Width = width, MaxPayloadSize = mps, MaxReadRequestSize = mrrs, CompletionSplit = split },
         IdeEnabled = ide,
         Crypto = functional ? CryptoMode.Functional : CryptoMode.Timing,
         Fidelity = packet ? SimulationFidelity.Packet : SimulationFidelity.Burst,
@@ -62,6 +64,21 @@ internal sealed class DmaRun : IDisposable
         ReadTags = readTags,
         DmaWindowBytes = window,
     };
+
+    /// <summary>Random bytes (seeded) for a test's data.</summary>
+    public static byte[] RandomBytes(int length, int seed)
+    {
+        var data = new byte[length];
+        new Random(seed).NextBytes(data);
+        return data;
+    }
+
+    public byte[] ReadGuest(ulong gpa, int length)
+    {
+        var data = new byte[length];
+        Guest.Read(gpa, data);
+        return data;
+    }
 
     public void Dispose() => Platform.Dispose();
 }
