@@ -20,8 +20,9 @@ namespace SevTio.Hw.Platform;
 /// </summary>
 /// <remarks>
 /// <para>Granularity: the IOMMU is asked once per 4 KiB page of a write transfer (per request for reads); TLPs of a
-/// page after its first are charged an IOTLB and RMP-cache hit, as their packet-level translations would be. Credits
-/// are assumed not to limit (the default credits do not); the packet level models credit stalls.</para>
+/// page after its first are charged an IOTLB and RMP-cache hit, as their packet-level translations would be. Flow
+/// control is applied in its steady state (a burst lasts at least a TLP per credit round trip / TLPs in flight); the
+/// packet level models the credit stalls themselves.</para>
 /// <para>The event handler runs ahead of the scheduler by at most <see cref="Lookahead"/> of link time, then yields;
 /// the TDI enforcement is asked per transfer at the moment the transfer is planned.</para>
 /// <para>Functional mode moves real bytes through real cryptography: each transfer's TLPs are built from device
@@ -140,14 +141,14 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         RefreshIde();
         var tee = grant.TeeOriginated;
         var request = _requestCosts.Get(address, DmaDescriptor.Bytes);
-        var sent = _up.ReserveBurst(request.WireBytes, request.Tlps, 0);
+        var sent = _up.ReserveBurst(_scheduler.Now, request.WireBytes, request.Tlps, 0, FlowControlType.NonPosted);
         var t = _root.Translate(_client.RequesterId, address, DmaDescriptor.Bytes, MemoryAccess.Read, tee);
         var ready = _root.ReadReadyTime(sent.Arrival, in t);
         BurstReservation back;
         if (t.Allowed)
         {
             var cpl = _completionCosts.Get(address, DmaDescriptor.Bytes);
-            back = _down.ReserveBurst(ready, cpl.WireBytes, cpl.Tlps, DmaDescriptor.Bytes);
+            back = _down.ReserveBurst(ready, cpl.WireBytes, cpl.Tlps, DmaDescriptor.Bytes, FlowControlType.Completion);
             _root.FillCompletion(in t, 0, _descriptor);
             _descriptorStatus = DmaStatus.Success;
         }
@@ -195,7 +196,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         {
             // Control data (completion records) is real in both crypto modes: software reads it.
             _root.CommitTime(sent.Arrival, in t, data.Length);
-            _root.Memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
+            _root.WriteControl(in t, data);
         }
     }
 
@@ -218,7 +219,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             {
                 _root.CommitTime(sent.Arrival, in t, 4);
                 Drain();
-                _root.Memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, bytes);
+                _root.WriteControl(in t, bytes);
             }
         }
     }
@@ -414,7 +415,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         var toPage = PhysicalMemory.PageSize - (int)(_readCursor & PhysicalMemory.PageOffsetMask);
         var length = (int)Math.Min(_readRemaining, Math.Min(_mrrs, toPage));
         var request = _requestCosts.Get(_readCursor, length);
-        var sent = _up.ReserveBurst(free, request.WireBytes, request.Tlps, 0);
+        var sent = _up.ReserveBurst(free, request.WireBytes, request.Tlps, 0, FlowControlType.NonPosted);
         if (_readIssued == SimTime.MaxValue)
         {
             _readIssued = sent.Start - _up.TransmitPipelineLatency;
@@ -426,7 +427,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         if (t.Allowed)
         {
             var cpl = _completionCosts.Get(_readCursor, length);
-            back = _down.ReserveBurst(ready, cpl.WireBytes, cpl.Tlps, length);
+            back = _down.ReserveBurst(ready, cpl.WireBytes, cpl.Tlps, length, FlowControlType.Completion);
             if (_functional)
             {
                 ProduceCompletions(_readCursor, length, _readDeviceOffset + (long)(_readCursor - _readAddress), in t, _readTee);
@@ -541,7 +542,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             SyncMessages += syncs;
         }
 
-        return _up.ReserveBurst(wire, tlps, payload);
+        return _up.ReserveBurst(_scheduler.Now, wire, tlps, payload, FlowControlType.Posted);
     }
 
     /// <summary>Wire bytes of a completion without data (UR/CA) on the downstream direction.</summary>

@@ -140,6 +140,9 @@ public sealed class SevTioPlatform : IDisposable
 
     public DmaStatistics DmaStatistics => Device.Dma.Statistics;
 
+    /// <summary>The meters <see cref="CreateInstruments"/> created (empty before); a listener can select exactly this run's instruments.</summary>
+    public IReadOnlyList<Meter> Meters => _meters;
+
     /// <summary>Finishes the functional data path's outstanding work (burst level on two threads).</summary>
     public void Drain() => BurstTransport?.Drain();
 

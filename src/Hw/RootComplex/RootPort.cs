@@ -222,6 +222,13 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
         Interlocked.Add(ref Counters.BytesWritten, length);
     }
 
+    /// <summary>Stores a few bytes of control data (a completion record) where the IOMMU said: the burst level's posted control writes.</summary>
+    public void WriteControl(in IommuTranslation t, ReadOnlySpan<byte> data)
+    {
+        _memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
+        Interlocked.Add(ref Counters.BytesWritten, data.Length);
+    }
+
     /// <summary>Reads <paramref name="destination"/>.Length bytes for a completion: decrypted under the guest's key for a private page, raw otherwise.</summary>
     public void FillCompletion(in IommuTranslation t, ulong offsetFromTranslatedAddress, Span<byte> destination)
     {

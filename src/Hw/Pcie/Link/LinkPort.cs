@@ -212,14 +212,44 @@ public sealed class LinkPort : ISimEventHandler
     /// <paramref name="earliest"/> (a read completion waiting for host memory, a request waiting for a free tag): the
     /// burst level computes such times ahead of the scheduler, so the serialiser takes them in the order reserved.
     /// </summary>
-    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes)
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes) =>
+        Reserve(earliest, wireBytes, tlps, payloadBytes, SimTime.Zero);
+
+    /// <summary>
+    /// As <see cref="ReserveBurst(SimTime, long, long, long)"/> for <paramref name="tlps"/> TLPs of flow-control class
+    /// <paramref name="type"/>, paced as the peer's credits pace them in steady state: when the credits cover fewer TLPs
+    /// than fit in one credit round trip (transmit pipeline, serialisation, propagation, receive pipeline, credit return
+    /// latency; <see cref="LinkTiming.CreditLimitedInterval"/>), the burst lasts a TLP per round trip / TLPs in flight.
+    /// </summary>
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
+    {
+        var minimum = SimTime.Zero;
+        if (tlps > 0)
+        {
+            var t = (int)type;
+            var perTlp = FlowControlCredits.DataCreditsFor((int)Math.Min(int.MaxValue, payloadBytes / tlps));
+            long byHeader = _creditLimitHeader[t] == 0 ? long.MaxValue : _creditLimitHeader[t];
+            long byData = _creditLimitData[t] == 0 || perTlp == 0 ? long.MaxValue : _creditLimitData[t] / Math.Max(1, perTlp);
+            var inFlight = Math.Min(byHeader, byData);
+            if (inFlight != long.MaxValue)
+            {
+                var serialization = _byteTime.TimeFor(wireBytes / tlps);
+                var roundTrip = _timing.CreditRoundTrip(serialization, TransmitPipelineLatency, Peer.ReceivePipelineLatency);
+                minimum = LinkTiming.CreditLimitedInterval(serialization, roundTrip, Math.Max(1, inFlight)) * tlps;
+            }
+        }
+
+        return Reserve(earliest, wireBytes, tlps, payloadBytes, minimum);
+    }
+
+    private BurstReservation Reserve(SimTime earliest, long wireBytes, long tlps, long payloadBytes, SimTime minimumDuration)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(wireBytes);
         var now = SimTime.Max(_scheduler.Now, earliest);
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
         LastAdmittedStart = start;
         var duration = _byteTime.Advance(wireBytes, ref _carry);
-        var end = start + duration;
+        var end = start + SimTime.Max(duration, minimumDuration);
         _busyUntil = end;
         var s = Statistics;
         s.Bursts++;
