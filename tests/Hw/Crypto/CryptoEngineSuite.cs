@@ -76,24 +76,76 @@ public sealed class PlatformBackendTests : CryptoEngineSuite
 }
 
 /// <summary>The Intrinsics backend with the GHASH kernel width the machine selects.</summary>
-public sealed class IntrinsicsBackendTests : CryptoEngineSuite
+public sealed class IntrinsicsBackendTests : IntrinsicsSuite
 {
     private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
 
-    private protected override CryptoBackend ExpectedBackend => CryptoBackend.Intrinsics;
-
     private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics);
+}
+
+/// <summary>The Intrinsics backend with the 128-bit PCLMULQDQ GHASH kernel (what CPUs without VPCLMULQDQ run).</summary>
+public sealed class IntrinsicsGhashV128Tests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V128);
+}
+
+/// <summary>The ymm GHASH kernel shape, emulated per lane: runs the two-lane algorithm on any AES-NI CPU.</summary>
+public sealed class IntrinsicsGhashV256EmulatedTests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V256Emulated);
+}
+
+/// <summary>The zmm GHASH kernel shape, emulated per lane: runs the four-lane algorithm on any AES-NI CPU.</summary>
+public sealed class IntrinsicsGhashV512EmulatedTests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V512Emulated);
+}
+
+/// <summary>The ymm GHASH kernel on VPCLMULQDQ hardware; where absent, asking for it must throw.</summary>
+public sealed class IntrinsicsGhashV256Tests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasVpclmulqdq256;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V256);
+
+    private protected override void AssertUnavailable() =>
+        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(new byte[32], CryptoBackend.Intrinsics, GhashWidth.V256));
+}
+
+/// <summary>The zmm GHASH kernel on VPCLMULQDQ hardware; where absent, asking for it must throw.</summary>
+public sealed class IntrinsicsGhashV512Tests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasVpclmulqdq512;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V512);
+
+    private protected override void AssertUnavailable() =>
+        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(new byte[32], CryptoBackend.Intrinsics, GhashWidth.V512));
+}
+
+/// <summary>What every Intrinsics variant shares: the backend it reports, memory keys on AES-NI, and how it refuses to run.</summary>
+public abstract class IntrinsicsSuite : CryptoEngineSuite
+{
+    private protected override CryptoBackend ExpectedBackend => CryptoBackend.Intrinsics;
 
     private protected override MemoryEncryptionKey CreateMemoryKeyCore(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> tweakKey) =>
         new(dataKey, tweakKey, CryptoBackend.Intrinsics);
 
     private protected override void AssertUnavailable()
     {
-        var copy = new byte[32];
+        // Without AES-NI/PCLMULQDQ (e.g. DOTNET_EnableHWIntrinsic=0) only the Platform backend exists, and Auto picks it.
         Assert.False(AesGcm256.IsHardwareAccelerated);
-        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(copy, CryptoBackend.Intrinsics));
+        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(new byte[32], CryptoBackend.Intrinsics));
         Assert.Throws<PlatformNotSupportedException>(() => new MemoryEncryptionKey(new byte[16], new byte[16], CryptoBackend.Intrinsics));
-        using var auto = new AesGcm256(copy);
+        using var auto = new AesGcm256(new byte[32]);
         Assert.Equal(CryptoBackend.Platform, auto.Backend);
+        using var autoMemory = new MemoryEncryptionKey(new byte[16], new byte[16]);
+        Assert.Equal(CryptoBackend.Platform, autoMemory.Backend);
     }
 }
