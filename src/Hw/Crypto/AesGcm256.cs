@@ -466,6 +466,29 @@ public sealed class AesGcm256 : IDisposable
         };
     }
 
+    /// <summary>The fused DMA-read kernel with this context's GHASH shape (Intrinsics backend, memory key on AES-NI).</summary>
+    internal Vector128<ulong> XexDecryptThenCtrEncryptAndHash(MemoryEncryptionKey memoryKey, ulong address, Vector128<uint> counter,
+        ReadOnlySpan<byte> source, Span<byte> destination, Vector128<ulong> y)
+    {
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        ref var powers = ref Powers;
+        AesNiKey data = memoryKey.DataKey!, tweak = memoryKey.TweakKey!, ide = _aesKey!;
+        return _width switch
+        {
+            GhashWidth.V512 => FusedKernels.XexDecryptThenCtrEncryptAndHash<Vector512<ulong>, CarrylessMultiply512>(
+                data, tweak, address, ide, counter, ref src, ref dst, source.Length, y, ref powers),
+            GhashWidth.V256 => FusedKernels.XexDecryptThenCtrEncryptAndHash<Vector256<ulong>, CarrylessMultiply256>(
+                data, tweak, address, ide, counter, ref src, ref dst, source.Length, y, ref powers),
+            GhashWidth.V512Emulated => FusedKernels.XexDecryptThenCtrEncryptAndHash<Vector512<ulong>, CarrylessMultiply512Emulated>(
+                data, tweak, address, ide, counter, ref src, ref dst, source.Length, y, ref powers),
+            GhashWidth.V256Emulated => FusedKernels.XexDecryptThenCtrEncryptAndHash<Vector256<ulong>, CarrylessMultiply256Emulated>(
+                data, tweak, address, ide, counter, ref src, ref dst, source.Length, y, ref powers),
+            _ => FusedKernels.XexDecryptThenCtrEncryptAndHash<Vector128<ulong>, CarrylessMultiply128>(
+                data, tweak, address, ide, counter, ref src, ref dst, source.Length, y, ref powers),
+        };
+    }
+
     private void PlatformHashPadded(ref ulong hi, ref ulong lo, ReadOnlySpan<byte> data)
     {
         var full = data.Length & ~15;

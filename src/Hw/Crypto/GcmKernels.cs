@@ -33,7 +33,7 @@ internal static class GcmKernels
         Reverse((reversed + Vector128.CreateScalar(k)).AsByte());
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static AesBlocks8 CounterBlocks(Vector128<uint> reversed) => new()
+    public static AesBlocks8 CounterBlocks(Vector128<uint> reversed) => new()
     {
         B0 = CounterBlock(reversed, 0),
         B1 = CounterBlock(reversed, 1),
