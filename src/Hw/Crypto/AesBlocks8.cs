@@ -97,6 +97,31 @@ internal struct AesBlocks8
         EncryptLastRound(Unsafe.Add(ref roundKeys, rounds));
     }
 
+    /// <summary>All rounds of E_K on blocks 0..3 only (short tails).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EncryptFour(ref Vector128<byte> roundKeys, int rounds)
+    {
+        var key = roundKeys;
+        B0 ^= key;
+        B1 ^= key;
+        B2 ^= key;
+        B3 ^= key;
+        for (var r = 1; r < rounds; r++)
+        {
+            key = Unsafe.Add(ref roundKeys, r);
+            B0 = AesNi.Encrypt(B0, key);
+            B1 = AesNi.Encrypt(B1, key);
+            B2 = AesNi.Encrypt(B2, key);
+            B3 = AesNi.Encrypt(B3, key);
+        }
+
+        key = Unsafe.Add(ref roundKeys, rounds);
+        B0 = AesNi.EncryptLast(B0, key);
+        B1 = AesNi.EncryptLast(B1, key);
+        B2 = AesNi.EncryptLast(B2, key);
+        B3 = AesNi.EncryptLast(B3, key);
+    }
+
     /// <summary>All rounds of D_K with the Equivalent Inverse Cipher schedule.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Decrypt(ref Vector128<byte> roundKeys, int rounds)

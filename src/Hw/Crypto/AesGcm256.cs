@@ -144,9 +144,11 @@ public sealed class AesGcm256 : IDisposable
 
         var n = new GcmNonce(nonce);
         ref var powers = ref MemoryMarshal.GetArrayDataReference(_powers!);
-        var encryptedJ0 = EncryptCounterBlock(n, GcmNonce.J0Counter);
         var y = HashPadded(Vector128<ulong>.Zero, associatedData, ref powers);
         y = CtrEncryptAndHash(GcmKernels.ReversedCounter(n, GcmNonce.PayloadCounter(0)), plaintext, ciphertext, y, ref powers);
+
+        // E_K(J0) last: its AES rounds overlap the final GHASH group and reduction, which leave the AES unit idle.
+        var encryptedJ0 = EncryptCounterBlock(n, GcmNonce.J0Counter);
         WriteTag(GcmKernels.Tag(y, encryptedJ0, associatedData.Length, plaintext.Length, ref powers), tag);
     }
 

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -53,6 +54,35 @@ internal static class GcmKernels
         ref var rk = ref key.Encryption;
         var rounds = key.Rounds;
         var offset = 0;
+        if (rounds == 14 && length >= 128)
+        {
+            // AES-256 (every GCM key here): rounds unrolled, round keys in locals.
+            Vector128<byte> k0 = rk, k1 = Unsafe.Add(ref rk, 1), k2 = Unsafe.Add(ref rk, 2), k3 = Unsafe.Add(ref rk, 3), k4 = Unsafe.Add(ref rk, 4),
+                k5 = Unsafe.Add(ref rk, 5), k6 = Unsafe.Add(ref rk, 6), k7 = Unsafe.Add(ref rk, 7), k8 = Unsafe.Add(ref rk, 8), k9 = Unsafe.Add(ref rk, 9),
+                k10 = Unsafe.Add(ref rk, 10), k11 = Unsafe.Add(ref rk, 11), k12 = Unsafe.Add(ref rk, 12), k13 = Unsafe.Add(ref rk, 13), k14 = Unsafe.Add(ref rk, 14);
+            for (; offset + 128 <= length; offset += 128)
+            {
+                var b = CounterBlocks(counter);
+                b.Whiten(k0);
+                b.EncryptRound(k1);
+                b.EncryptRound(k2);
+                b.EncryptRound(k3);
+                b.EncryptRound(k4);
+                b.EncryptRound(k5);
+                b.EncryptRound(k6);
+                b.EncryptRound(k7);
+                b.EncryptRound(k8);
+                b.EncryptRound(k9);
+                b.EncryptRound(k10);
+                b.EncryptRound(k11);
+                b.EncryptRound(k12);
+                b.EncryptRound(k13);
+                b.EncryptLastRound(k14);
+                b.XorStore(ref Unsafe.Add(ref source, offset), ref Unsafe.Add(ref destination, offset));
+                counter += Vector128.CreateScalar(8u);
+            }
+        }
+
         for (; offset + 128 <= length; offset += 128)
         {
             var b = CounterBlocks(counter);
@@ -67,11 +97,27 @@ internal static class GcmKernels
         }
     }
 
-    /// <summary>Up to 8 blocks (the last possibly partial) in one batch, so a short tail costs one AES latency, not eight.</summary>
+    /// <summary>
+    /// Up to 8 blocks (the last possibly partial) in one batch of four or eight, so a short tail costs one AES latency
+    /// rather than one per block.
+    /// </summary>
     private static void CtrXorTail(ref Vector128<byte> rk, int rounds, Vector128<uint> counter, ref byte source, ref byte destination, int length)
     {
-        var b = CounterBlocks(counter);
-        b.Encrypt(ref rk, rounds);
+        Unsafe.SkipInit(out AesBlocks8 b);
+        if (length <= 64)
+        {
+            b.B0 = CounterBlock(counter, 0);
+            b.B1 = CounterBlock(counter, 1);
+            b.B2 = CounterBlock(counter, 2);
+            b.B3 = CounterBlock(counter, 3);
+            b.EncryptFour(ref rk, rounds);
+        }
+        else
+        {
+            b = CounterBlocks(counter);
+            b.Encrypt(ref rk, rounds);
+        }
+
         ref var ks = ref Unsafe.As<AesBlocks8, byte>(ref b);
         var full = length & ~15;
         var i = 0;
@@ -86,64 +132,106 @@ internal static class GcmKernels
         }
     }
 
+    /// <summary>One step of a stitched GHASH group: the blocks of vector <paramref name="v"/> (a JIT-time constant; steps past the group fold away).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HashStep<TVec, TClmul>(int v, ref byte group, ref Vector128<ulong> keys, ref TVec lo, ref TVec mi, ref TVec hi)
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec>
+    {
+        if (v < GhashClmul.GroupBlocks / TClmul.Lanes)
+        {
+            GhashClmul.MultiplyAccumulate<TVec, TClmul>(
+                TClmul.LoadBlocksReflected(ref Unsafe.Add(ref group, v * 16 * TClmul.Lanes)),
+                TClmul.LoadKeys(ref Unsafe.Add(ref keys, v * TClmul.Lanes)),
+                ref lo, ref mi, ref hi);
+        }
+    }
+
     /// <summary>
     /// Encrypts <paramref name="length"/> bytes from a block boundary and absorbs the ciphertext into <paramref name="y"/>; a
     /// final partial block is absorbed zero-padded (so callers pass a partial block only when the payload ends with it).
-    /// Stitched: while group i is in the AES rounds, the ciphertext of group i−1 is hashed.
+    /// Stitched: while group i runs its 14 AES rounds, the ciphertext of group i−1 is hashed, one vector of blocks after
+    /// each of the first rounds and the reduction after the ninth, so AESENC and PCLMULQDQ issue side by side.
     /// </summary>
     public static Vector128<ulong> CtrEncryptAndHash<TVec, TClmul>(AesNiKey key, Vector128<uint> counter, ref byte source, ref byte destination,
         int length, Vector128<ulong> y, ref Vector128<ulong> powers)
         where TVec : struct
         where TClmul : struct, ICarrylessMultiply<TVec>
     {
+        Debug.Assert(key.Rounds == 14, "GCM keys are AES-256.");
         ref var rk = ref key.Encryption;
-        var rounds = key.Rounds;
+        var acc = y;
         var offset = 0;
         if (length >= 128)
         {
+            Vector128<byte> k0 = rk, k1 = Unsafe.Add(ref rk, 1), k2 = Unsafe.Add(ref rk, 2), k3 = Unsafe.Add(ref rk, 3), k4 = Unsafe.Add(ref rk, 4),
+                k5 = Unsafe.Add(ref rk, 5), k6 = Unsafe.Add(ref rk, 6), k7 = Unsafe.Add(ref rk, 7), k8 = Unsafe.Add(ref rk, 8), k9 = Unsafe.Add(ref rk, 9),
+                k10 = Unsafe.Add(ref rk, 10), k11 = Unsafe.Add(ref rk, 11), k12 = Unsafe.Add(ref rk, 12), k13 = Unsafe.Add(ref rk, 13), k14 = Unsafe.Add(ref rk, 14);
+            ref var keys = ref Unsafe.Add(ref powers, GhashClmul.PowerCount - GhashClmul.GroupBlocks);
+
             var b = CounterBlocks(counter);
-            b.Encrypt(ref rk, rounds);
+            b.Encrypt(ref rk, 14);
             b.XorStore(ref source, ref destination);
             counter += Vector128.CreateScalar(8u);
             offset = 128;
 
             for (; offset + 128 <= length; offset += 128)
             {
+                ref var previous = ref Unsafe.Add(ref destination, offset - 128);
                 b = CounterBlocks(counter);
-                b.Whiten(rk);
-                b.EncryptRound(Unsafe.Add(ref rk, 1));
-                y = GhashClmul.Group<TVec, TClmul>(y, ref Unsafe.Add(ref destination, offset - 128), ref powers);
-                for (var r = 2; r < rounds; r++)
-                {
-                    b.EncryptRound(Unsafe.Add(ref rk, r));
-                }
-
-                b.EncryptLastRound(Unsafe.Add(ref rk, rounds));
+                b.Whiten(k0);
+                b.EncryptRound(k1);
+                var x = TClmul.Xor(TClmul.LoadBlocksReflected(ref previous), TClmul.FromLane0(acc));
+                var h = TClmul.LoadKeys(ref keys);
+                var lo = TClmul.MultiplyLowLow(x, h);
+                var hi = TClmul.MultiplyHighHigh(x, h);
+                var mi = TClmul.Xor(TClmul.MultiplyHighLow(x, h), TClmul.MultiplyLowHigh(x, h));
+                b.EncryptRound(k2);
+                HashStep<TVec, TClmul>(1, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k3);
+                HashStep<TVec, TClmul>(2, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k4);
+                HashStep<TVec, TClmul>(3, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k5);
+                HashStep<TVec, TClmul>(4, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k6);
+                HashStep<TVec, TClmul>(5, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k7);
+                HashStep<TVec, TClmul>(6, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k8);
+                HashStep<TVec, TClmul>(7, ref previous, ref keys, ref lo, ref mi, ref hi);
+                b.EncryptRound(k9);
+                acc = GhashClmul.Reduce(TClmul.FoldLanes(lo), TClmul.FoldLanes(mi), TClmul.FoldLanes(hi));
+                b.EncryptRound(k10);
+                b.EncryptRound(k11);
+                b.EncryptRound(k12);
+                b.EncryptRound(k13);
+                b.EncryptLastRound(k14);
                 b.XorStore(ref Unsafe.Add(ref source, offset), ref Unsafe.Add(ref destination, offset));
                 counter += Vector128.CreateScalar(8u);
             }
 
-            y = GhashClmul.Group<TVec, TClmul>(y, ref Unsafe.Add(ref destination, offset - 128), ref powers);
+            acc = GhashClmul.Group<TVec, TClmul>(acc, ref Unsafe.Add(ref destination, offset - 128), ref powers);
         }
 
         if (offset < length)
         {
             var rest = length - offset;
             ref var tailDestination = ref Unsafe.Add(ref destination, offset);
-            CtrXorTail(ref rk, rounds, counter, ref Unsafe.Add(ref source, offset), ref tailDestination, rest);
+            CtrXorTail(ref rk, 14, counter, ref Unsafe.Add(ref source, offset), ref tailDestination, rest);
             var fullBlocks = rest >> 4;
             if (fullBlocks > 0)
             {
-                y = GhashClmul.Tail(y, ref tailDestination, fullBlocks, ref powers);
+                acc = GhashClmul.Tail(acc, ref tailDestination, fullBlocks, ref powers);
             }
 
             if ((rest & 15) != 0)
             {
-                y = AbsorbPadded(y, ref Unsafe.Add(ref tailDestination, fullBlocks * 16), rest & 15, ref powers);
+                acc = AbsorbPadded(acc, ref Unsafe.Add(ref tailDestination, fullBlocks * 16), rest & 15, ref powers);
             }
         }
 
-        return y;
+        return acc;
     }
 
     /// <summary>GHASH over any number of bytes, the last partial block zero-padded.</summary>
