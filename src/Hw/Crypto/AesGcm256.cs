@@ -166,10 +166,15 @@ public sealed class AesGcm256 : IDisposable
         CryptoArgument.CheckInPlaceOrDisjoint(ciphertext, plaintext, nameof(plaintext));
 
         var n = new GcmNonce(nonce);
+        if (_aesKey is not null && ciphertext.Length <= OpenStitchedMaxBytes)
+        {
+            return OpenStitched(n, ciphertext, tag, plaintext, associatedData);
+        }
+
         Span<byte> expected = stackalloc byte[16];
         ComputeTag(n, associatedData, ciphertext, expected);
-        var match = CryptographicOperations.FixedTimeEquals(expected[..tag.Length], tag);
-        CryptographicOperations.ZeroMemory(expected);
+        var match = ConstantTime.TagEquals(expected[..tag.Length], tag);
+        expected.Clear();
         if (!match)
         {
             return false;
@@ -187,6 +192,36 @@ public sealed class AesGcm256 : IDisposable
 
         return true;
     }
+
+    /// <summary>
+    /// Open for messages up to <see cref="OpenStitchedMaxBytes"/> (a TLP, an aggregated IDE unit, an SPDM message): GHASH
+    /// and keystream in one stitched pass into a stack scratch buffer, which reaches <paramref name="plaintext"/> only
+    /// after the tag verified and is wiped either way.
+    /// </summary>
+    [SkipLocalsInit]
+    private bool OpenStitched(in GcmNonce n, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag, Span<byte> plaintext, ReadOnlySpan<byte> associatedData)
+    {
+        ref var powers = ref Powers;
+        Span<byte> scratch = stackalloc byte[OpenStitchedMaxBytes];
+        scratch = scratch[..ciphertext.Length];
+        var y = HashPadded(Vector128<ulong>.Zero, associatedData, ref powers);
+        y = CtrDecryptAndHash(GcmKernels.ReversedCounter(n, GcmNonce.PayloadCounter(0)), ciphertext, scratch, y, ref powers);
+        var encryptedJ0 = EncryptCounterBlock(n, GcmNonce.J0Counter);
+        Span<byte> expected = stackalloc byte[16];
+        GcmKernels.Tag(y, encryptedJ0, associatedData.Length, ciphertext.Length, ref powers).CopyTo(expected);
+        var match = ConstantTime.TagEquals(expected[..tag.Length], tag);
+        expected.Clear();
+        if (match)
+        {
+            scratch.CopyTo(plaintext);
+        }
+
+        scratch.Clear();
+        return match;
+    }
+
+    /// <summary>Largest ciphertext <see cref="Open"/> decrypts in one stitched pass through stack scratch.</summary>
+    internal const int OpenStitchedMaxBytes = 1024;
 
     /// <summary>Starts an incremental GCM computation under <paramref name="nonce"/> (IDE MAC aggregation, streaming).</summary>
     public GcmStream Begin(ReadOnlySpan<byte> nonce)
@@ -465,6 +500,21 @@ public sealed class AesGcm256 : IDisposable
             GhashWidth.V512Emulated => GcmKernels.CtrEncryptAndHash<Vector512<ulong>, CarrylessMultiply512Emulated>(key, counter, ref src, ref dst, source.Length, y, ref powers),
             GhashWidth.V256Emulated => GcmKernels.CtrEncryptAndHash<Vector256<ulong>, CarrylessMultiply256Emulated>(key, counter, ref src, ref dst, source.Length, y, ref powers),
             _ => GcmKernels.CtrEncryptAndHash<Vector128<ulong>, CarrylessMultiply128>(key, counter, ref src, ref dst, source.Length, y, ref powers),
+        };
+    }
+
+    private Vector128<ulong> CtrDecryptAndHash(Vector128<uint> counter, ReadOnlySpan<byte> source, Span<byte> destination, Vector128<ulong> y, ref Vector128<ulong> powers)
+    {
+        ref var src = ref MemoryMarshal.GetReference(source);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        var key = _aesKey!;
+        return _width switch
+        {
+            GhashWidth.V512 => GcmKernels.CtrDecryptAndHash<Vector512<ulong>, CarrylessMultiply512>(key, counter, ref src, ref dst, source.Length, y, ref powers),
+            GhashWidth.V256 => GcmKernels.CtrDecryptAndHash<Vector256<ulong>, CarrylessMultiply256>(key, counter, ref src, ref dst, source.Length, y, ref powers),
+            GhashWidth.V512Emulated => GcmKernels.CtrDecryptAndHash<Vector512<ulong>, CarrylessMultiply512Emulated>(key, counter, ref src, ref dst, source.Length, y, ref powers),
+            GhashWidth.V256Emulated => GcmKernels.CtrDecryptAndHash<Vector256<ulong>, CarrylessMultiply256Emulated>(key, counter, ref src, ref dst, source.Length, y, ref powers),
+            _ => GcmKernels.CtrDecryptAndHash<Vector128<ulong>, CarrylessMultiply128>(key, counter, ref src, ref dst, source.Length, y, ref powers),
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -101,8 +102,10 @@ internal static class GcmKernels
     /// Up to 8 blocks (the last possibly partial) in one batch of four or eight, so a short tail costs one AES latency
     /// rather than one per block.
     /// </summary>
+    [SkipLocalsInit]
     private static void CtrXorTail(ref Vector128<byte> rk, int rounds, Vector128<uint> counter, ref byte source, ref byte destination, int length)
     {
+        // The blocks stay in registers through the rounds; only the finished keystream goes to the stack for the byte tail.
         Unsafe.SkipInit(out AesBlocks8 b);
         if (length <= 64)
         {
@@ -111,6 +114,7 @@ internal static class GcmKernels
             b.B2 = CounterBlock(counter, 2);
             b.B3 = CounterBlock(counter, 3);
             b.EncryptFour(ref rk, rounds);
+            b.B4 = b.B5 = b.B6 = b.B7 = default;
         }
         else
         {
@@ -118,7 +122,9 @@ internal static class GcmKernels
             b.Encrypt(ref rk, rounds);
         }
 
-        ref var ks = ref Unsafe.As<AesBlocks8, byte>(ref b);
+        Span<byte> keystream = stackalloc byte[128];
+        ref var ks = ref MemoryMarshal.GetReference(keystream);
+        b.Store(ref ks);
         var full = length & ~15;
         var i = 0;
         for (; i < full; i += 16)
@@ -129,21 +135,6 @@ internal static class GcmKernels
         for (; i < length; i++)
         {
             Unsafe.Add(ref destination, i) = (byte)(Unsafe.Add(ref ks, i) ^ Unsafe.Add(ref source, i));
-        }
-    }
-
-    /// <summary>One step of a stitched GHASH group: the blocks of vector <paramref name="v"/> (a JIT-time constant; steps past the group fold away).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HashStep<TVec, TClmul>(int v, ref byte group, ref Vector128<ulong> keys, ref TVec lo, ref TVec mi, ref TVec hi)
-        where TVec : struct
-        where TClmul : struct, ICarrylessMultiply<TVec>
-    {
-        if (v < GhashClmul.GroupBlocks / TClmul.Lanes)
-        {
-            GhashClmul.MultiplyAccumulate<TVec, TClmul>(
-                TClmul.LoadBlocksReflected(ref Unsafe.Add(ref group, v * 16 * TClmul.Lanes)),
-                TClmul.LoadKeys(ref Unsafe.Add(ref keys, v * TClmul.Lanes)),
-                ref lo, ref mi, ref hi);
         }
     }
 
@@ -167,7 +158,7 @@ internal static class GcmKernels
             Vector128<byte> k0 = rk, k1 = Unsafe.Add(ref rk, 1), k2 = Unsafe.Add(ref rk, 2), k3 = Unsafe.Add(ref rk, 3), k4 = Unsafe.Add(ref rk, 4),
                 k5 = Unsafe.Add(ref rk, 5), k6 = Unsafe.Add(ref rk, 6), k7 = Unsafe.Add(ref rk, 7), k8 = Unsafe.Add(ref rk, 8), k9 = Unsafe.Add(ref rk, 9),
                 k10 = Unsafe.Add(ref rk, 10), k11 = Unsafe.Add(ref rk, 11), k12 = Unsafe.Add(ref rk, 12), k13 = Unsafe.Add(ref rk, 13), k14 = Unsafe.Add(ref rk, 14);
-            ref var keys = ref Unsafe.Add(ref powers, GhashClmul.PowerCount - GhashClmul.GroupBlocks);
+            ref var keys = ref GhashClmul.GroupKeys(ref powers);
 
             var b = CounterBlocks(counter);
             b.Encrypt(ref rk, 14);
@@ -181,27 +172,23 @@ internal static class GcmKernels
                 b = CounterBlocks(counter);
                 b.Whiten(k0);
                 b.EncryptRound(k1);
-                var x = TClmul.Xor(TClmul.LoadBlocksReflected(ref previous), TClmul.FromLane0(acc));
-                var h = TClmul.LoadKeys(ref keys);
-                var lo = TClmul.MultiplyLowLow(x, h);
-                var hi = TClmul.MultiplyHighHigh(x, h);
-                var mi = TClmul.Xor(TClmul.MultiplyHighLow(x, h), TClmul.MultiplyLowHigh(x, h));
+                GhashClmul.FirstStep<TVec, TClmul>(acc, ref previous, ref keys, out var lo, out var mi, out var hi);
                 b.EncryptRound(k2);
-                HashStep<TVec, TClmul>(1, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(1, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k3);
-                HashStep<TVec, TClmul>(2, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(2, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k4);
-                HashStep<TVec, TClmul>(3, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(3, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k5);
-                HashStep<TVec, TClmul>(4, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(4, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k6);
-                HashStep<TVec, TClmul>(5, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(5, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k7);
-                HashStep<TVec, TClmul>(6, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(6, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k8);
-                HashStep<TVec, TClmul>(7, ref previous, ref keys, ref lo, ref mi, ref hi);
+                GhashClmul.Step<TVec, TClmul>(7, ref previous, ref keys, ref lo, ref mi, ref hi);
                 b.EncryptRound(k9);
-                acc = GhashClmul.Reduce(TClmul.FoldLanes(lo), TClmul.FoldLanes(mi), TClmul.FoldLanes(hi));
+                acc = GhashClmul.FinishGroup<TVec, TClmul>(lo, mi, hi);
                 b.EncryptRound(k10);
                 b.EncryptRound(k11);
                 b.EncryptRound(k12);
@@ -229,6 +216,74 @@ internal static class GcmKernels
             {
                 acc = AbsorbPadded(acc, ref Unsafe.Add(ref tailDestination, fullBlocks * 16), rest & 15, ref powers);
             }
+        }
+
+        return acc;
+    }
+
+    /// <summary>
+    /// The receive-side stitch: CTR over <paramref name="length"/> bytes while hashing the *input* (the ciphertext) of the
+    /// same group, so keystream and GHASH overlap. Used by Open for short messages, decrypting into a scratch buffer
+    /// that is copied out only after the tag verified.
+    /// </summary>
+    public static Vector128<ulong> CtrDecryptAndHash<TVec, TClmul>(AesNiKey key, Vector128<uint> counter, ref byte source, ref byte destination,
+        int length, Vector128<ulong> y, ref Vector128<ulong> powers)
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec>
+    {
+        Debug.Assert(key.Rounds == 14, "GCM keys are AES-256.");
+        ref var rk = ref key.Encryption;
+        ref var keys = ref GhashClmul.GroupKeys(ref powers);
+        var acc = y;
+        var offset = 0;
+        for (; offset + 128 <= length; offset += 128)
+        {
+            ref var group = ref Unsafe.Add(ref source, offset);
+            var b = CounterBlocks(counter);
+            b.Whiten(rk);
+            b.EncryptRound(Unsafe.Add(ref rk, 1));
+            GhashClmul.FirstStep<TVec, TClmul>(acc, ref group, ref keys, out var lo, out var mi, out var hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 2));
+            GhashClmul.Step<TVec, TClmul>(1, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 3));
+            GhashClmul.Step<TVec, TClmul>(2, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 4));
+            GhashClmul.Step<TVec, TClmul>(3, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 5));
+            GhashClmul.Step<TVec, TClmul>(4, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 6));
+            GhashClmul.Step<TVec, TClmul>(5, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 7));
+            GhashClmul.Step<TVec, TClmul>(6, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 8));
+            GhashClmul.Step<TVec, TClmul>(7, ref group, ref keys, ref lo, ref mi, ref hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 9));
+            acc = GhashClmul.FinishGroup<TVec, TClmul>(lo, mi, hi);
+            b.EncryptRound(Unsafe.Add(ref rk, 10));
+            b.EncryptRound(Unsafe.Add(ref rk, 11));
+            b.EncryptRound(Unsafe.Add(ref rk, 12));
+            b.EncryptRound(Unsafe.Add(ref rk, 13));
+            b.EncryptLastRound(Unsafe.Add(ref rk, 14));
+            b.XorStore(ref group, ref Unsafe.Add(ref destination, offset));
+            counter += Vector128.CreateScalar(8u);
+        }
+
+        if (offset < length)
+        {
+            var rest = length - offset;
+            ref var tailSource = ref Unsafe.Add(ref source, offset);
+            var fullBlocks = rest >> 4;
+            if (fullBlocks > 0)
+            {
+                acc = GhashClmul.Tail(acc, ref tailSource, fullBlocks, ref powers);
+            }
+
+            if ((rest & 15) != 0)
+            {
+                acc = AbsorbPadded(acc, ref Unsafe.Add(ref tailSource, fullBlocks * 16), rest & 15, ref powers);
+            }
+
+            CtrXorTail(ref rk, 14, counter, ref tailSource, ref Unsafe.Add(ref destination, offset), rest);
         }
 
         return acc;

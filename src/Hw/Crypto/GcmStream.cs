@@ -121,7 +121,7 @@ public struct GcmStream
         Span<byte> full = stackalloc byte[16];
         FinishCore(full);
         full[..tag.Length].CopyTo(tag);
-        CryptographicOperations.ZeroMemory(full);
+        full.Clear();
     }
 
     /// <summary>Ends the stream and compares its tag with <paramref name="tag"/> (12..16 bytes) in constant time.</summary>
@@ -130,8 +130,8 @@ public struct GcmStream
         CryptoArgument.CheckTag(tag.Length);
         Span<byte> full = stackalloc byte[16];
         FinishCore(full);
-        var match = CryptographicOperations.FixedTimeEquals(full[..tag.Length], tag);
-        CryptographicOperations.ZeroMemory(full);
+        var match = ConstantTime.TagEquals(full[..tag.Length], tag);
+        full.Clear();
         return match;
     }
 

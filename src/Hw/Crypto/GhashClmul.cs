@@ -91,21 +91,59 @@ internal static class GhashClmul
         where TVec : struct
         where TClmul : struct, ICarrylessMultiply<TVec>
     {
-        ref var keys = ref Unsafe.Add(ref powers, PowerCount - GroupBlocks);
-        var x = TClmul.Xor(TClmul.LoadBlocksReflected(ref blocks), TClmul.FromLane0(y));
-        var k = TClmul.LoadKeys(ref keys);
-        TVec lo = TClmul.MultiplyLowLow(x, k);
-        TVec hi = TClmul.MultiplyHighHigh(x, k);
-        TVec mi = TClmul.Xor(TClmul.MultiplyHighLow(x, k), TClmul.MultiplyLowHigh(x, k));
-        for (var v = 1; v < GroupBlocks / TClmul.Lanes; v++)
-        {
-            x = TClmul.LoadBlocksReflected(ref Unsafe.Add(ref blocks, v * TClmul.Lanes * 16));
-            k = TClmul.LoadKeys(ref Unsafe.Add(ref keys, v * TClmul.Lanes));
-            MultiplyAccumulate<TVec, TClmul>(x, k, ref lo, ref mi, ref hi);
-        }
-
-        return Reduce(TClmul.FoldLanes(lo), TClmul.FoldLanes(mi), TClmul.FoldLanes(hi));
+        ref var keys = ref GroupKeys(ref powers);
+        FirstStep<TVec, TClmul>(y, ref blocks, ref keys, out var lo, out var mi, out var hi);
+        Step<TVec, TClmul>(1, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        Step<TVec, TClmul>(2, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        Step<TVec, TClmul>(3, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        Step<TVec, TClmul>(4, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        Step<TVec, TClmul>(5, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        Step<TVec, TClmul>(6, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        Step<TVec, TClmul>(7, ref blocks, ref keys, ref lo, ref mi, ref hi);
+        return FinishGroup<TVec, TClmul>(lo, mi, hi);
     }
+
+    /// <summary>The powers a group uses: H^8..H^1, in block order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ref Vector128<ulong> GroupKeys(ref Vector128<ulong> powers) => ref Unsafe.Add(ref powers, PowerCount - GroupBlocks);
+
+    /// <summary>Step 0 of a group: the first vector of blocks, with the running state folded into its lane 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void FirstStep<TVec, TClmul>(Vector128<ulong> y, ref byte group, ref Vector128<ulong> keys, out TVec lo, out TVec mi, out TVec hi)
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec>
+    {
+        var x = TClmul.Xor(TClmul.LoadBlocksReflected(ref group), TClmul.FromLane0(y));
+        var k = TClmul.LoadKeys(ref keys);
+        lo = TClmul.MultiplyLowLow(x, k);
+        hi = TClmul.MultiplyHighHigh(x, k);
+        mi = TClmul.Xor(TClmul.MultiplyHighLow(x, k), TClmul.MultiplyLowHigh(x, k));
+    }
+
+    /// <summary>
+    /// Step <paramref name="v"/> of a group: the blocks of vector v (v·Lanes .. v·Lanes + Lanes − 1). Callers pass constants
+    /// 1..7 so the kernels can place steps between AES rounds; steps past the group (v ≥ 8 / Lanes) fold away in the JIT.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Step<TVec, TClmul>(int v, ref byte group, ref Vector128<ulong> keys, ref TVec lo, ref TVec mi, ref TVec hi)
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec>
+    {
+        if (v < GroupBlocks / TClmul.Lanes)
+        {
+            MultiplyAccumulate<TVec, TClmul>(
+                TClmul.LoadBlocksReflected(ref Unsafe.Add(ref group, v * 16 * TClmul.Lanes)),
+                TClmul.LoadKeys(ref Unsafe.Add(ref keys, v * TClmul.Lanes)),
+                ref lo, ref mi, ref hi);
+        }
+    }
+
+    /// <summary>Folds the lanes and reduces: the new state after a group.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<ulong> FinishGroup<TVec, TClmul>(TVec lo, TVec mi, TVec hi)
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec> =>
+        Reduce(TClmul.FoldLanes(lo), TClmul.FoldLanes(mi), TClmul.FoldLanes(hi));
 
     /// <summary>Absorbs 1..16 blocks with one reduction, 128 bits at a time (the tail after the wide groups).</summary>
     public static Vector128<ulong> Tail(Vector128<ulong> y, ref byte blocks, int count, ref Vector128<ulong> powers)
