@@ -66,17 +66,20 @@ internal static class FusedKernels
         ref var rkTweak = ref tweak.Encryption;
         var ideRounds = ide.Rounds;
         var memoryRounds = data.Rounds;
-        var line0 = AesNiKey.EncryptBlock(XexKernels.LineBlock(address), ref rkTweak, memoryRounds);
-        var line1 = AesNiKey.EncryptBlock(XexKernels.LineBlock(address + 64), ref rkTweak, memoryRounds);
+        // Tweaks two pairs ahead, as in XexKernels: this iteration's rounds encrypt the line blocks of pair i + 2.
+        var t = XexKernels.ExpandTweaks(
+            AesNiKey.EncryptBlock(XexKernels.LineBlock(address), ref rkTweak, memoryRounds),
+            AesNiKey.EncryptBlock(XexKernels.LineBlock(address + 64), ref rkTweak, memoryRounds));
+        var line0 = AesNiKey.EncryptBlock(XexKernels.LineBlock(address + 128), ref rkTweak, memoryRounds);
+        var line1 = AesNiKey.EncryptBlock(XexKernels.LineBlock(address + 192), ref rkTweak, memoryRounds);
         for (var offset = 0; offset < length; offset += 128)
         {
-            var t = XexKernels.ExpandTweaks(line0, line1);
             var b = XexKernels.Xor(XexKernels.Load(ref Unsafe.Add(ref source, offset)), t);
             var k = GcmKernels.CounterBlocks(counter);
             counter += Vector128.CreateScalar(8u);
-            var next = address + (ulong)offset + 128;
-            var n0 = XexKernels.LineBlock(next) ^ rkTweak;
-            var n1 = XexKernels.LineBlock(next + 64) ^ rkTweak;
+            var ahead = address + (ulong)offset + 256;
+            var n0 = XexKernels.LineBlock(ahead) ^ rkTweak;
+            var n1 = XexKernels.LineBlock(ahead + 64) ^ rkTweak;
             b.Whiten(rkData);
             k.Whiten(rkIde);
             if (offset > 0)
@@ -94,6 +97,8 @@ internal static class FusedKernels
             }
 
             b.DecryptLastRound(Unsafe.Add(ref rkData, memoryRounds));
+            var plaintext = XexKernels.Xor(b, t);
+            t = XexKernels.ExpandTweaks(line0, line1);
             line0 = AesNi.EncryptLast(n0, Unsafe.Add(ref rkTweak, memoryRounds));
             line1 = AesNi.EncryptLast(n1, Unsafe.Add(ref rkTweak, memoryRounds));
             for (var r = memoryRounds; r < ideRounds; r++)
@@ -102,7 +107,7 @@ internal static class FusedKernels
             }
 
             k.EncryptLastRound(Unsafe.Add(ref rkIde, ideRounds));
-            XexKernels.Xor(XexKernels.Xor(b, t), k).Store(ref Unsafe.Add(ref destination, offset));
+            XexKernels.Xor(plaintext, k).Store(ref Unsafe.Add(ref destination, offset));
         }
 
         if (length > 0)

@@ -132,17 +132,22 @@ internal static class XexKernels
         ref var rkData = ref data.Encryption;
         ref var rkTweak = ref tweak.Encryption;
         var rounds = data.Rounds;
-        var line0 = AesNiKey.EncryptBlock(LineBlock(address), ref rkTweak, rounds);
-        var line1 = AesNiKey.EncryptBlock(LineBlock(address + 64), ref rkTweak, rounds);
+
+        // Tweaks run two pairs ahead: the rounds of pair i encrypt the line blocks of pair i + 2, and pair i + 1's tweaks
+        // are expanded from blocks finished one iteration earlier, so no iteration waits on its own tweak chain.
+        var t = ExpandTweaks(
+            AesNiKey.EncryptBlock(LineBlock(address), ref rkTweak, rounds),
+            AesNiKey.EncryptBlock(LineBlock(address + 64), ref rkTweak, rounds));
+        var line0 = AesNiKey.EncryptBlock(LineBlock(address + 128), ref rkTweak, rounds);
+        var line1 = AesNiKey.EncryptBlock(LineBlock(address + 192), ref rkTweak, rounds);
         for (var offset = 0; offset < length; offset += 128)
         {
-            var t = ExpandTweaks(line0, line1);
             var b = Xor(Load(ref Unsafe.Add(ref source, offset)), t);
 
-            // The next pair's tweaks ride along in the same rounds (computed past the end too: harmless, no memory access).
-            var next = address + (ulong)offset + 128;
-            var n0 = LineBlock(next) ^ rkTweak;
-            var n1 = LineBlock(next + 64) ^ rkTweak;
+            // Computed past the end too: harmless, no memory access.
+            var ahead = address + (ulong)offset + 256;
+            var n0 = LineBlock(ahead) ^ rkTweak;
+            var n1 = LineBlock(ahead + 64) ^ rkTweak;
             b.Whiten(rkData);
             for (var r = 1; r < rounds; r++)
             {
@@ -153,26 +158,35 @@ internal static class XexKernels
             }
 
             b.EncryptLastRound(Unsafe.Add(ref rkData, rounds));
+            Xor(b, t).Store(ref Unsafe.Add(ref destination, offset));
+            t = ExpandTweaks(line0, line1);
             line0 = System.Runtime.Intrinsics.X86.Aes.EncryptLast(n0, Unsafe.Add(ref rkTweak, rounds));
             line1 = System.Runtime.Intrinsics.X86.Aes.EncryptLast(n1, Unsafe.Add(ref rkTweak, rounds));
-            Xor(b, t).Store(ref Unsafe.Add(ref destination, offset));
         }
     }
+
 
     private static void DecryptLinePairs(AesNiKey data, AesNiKey tweak, ulong address, ref byte source, ref byte destination, int length)
     {
         ref var rkData = ref data.Decryption;
         ref var rkTweak = ref tweak.Encryption;
         var rounds = data.Rounds;
-        var line0 = AesNiKey.EncryptBlock(LineBlock(address), ref rkTweak, rounds);
-        var line1 = AesNiKey.EncryptBlock(LineBlock(address + 64), ref rkTweak, rounds);
+
+        // Tweaks run two pairs ahead: the rounds of pair i encrypt the line blocks of pair i + 2, and pair i + 1's tweaks
+        // are expanded from blocks finished one iteration earlier, so no iteration waits on its own tweak chain.
+        var t = ExpandTweaks(
+            AesNiKey.EncryptBlock(LineBlock(address), ref rkTweak, rounds),
+            AesNiKey.EncryptBlock(LineBlock(address + 64), ref rkTweak, rounds));
+        var line0 = AesNiKey.EncryptBlock(LineBlock(address + 128), ref rkTweak, rounds);
+        var line1 = AesNiKey.EncryptBlock(LineBlock(address + 192), ref rkTweak, rounds);
         for (var offset = 0; offset < length; offset += 128)
         {
-            var t = ExpandTweaks(line0, line1);
             var b = Xor(Load(ref Unsafe.Add(ref source, offset)), t);
-            var next = address + (ulong)offset + 128;
-            var n0 = LineBlock(next) ^ rkTweak;
-            var n1 = LineBlock(next + 64) ^ rkTweak;
+
+            // Computed past the end too: harmless, no memory access.
+            var ahead = address + (ulong)offset + 256;
+            var n0 = LineBlock(ahead) ^ rkTweak;
+            var n1 = LineBlock(ahead + 64) ^ rkTweak;
             b.Whiten(rkData);
             for (var r = 1; r < rounds; r++)
             {
@@ -183,9 +197,11 @@ internal static class XexKernels
             }
 
             b.DecryptLastRound(Unsafe.Add(ref rkData, rounds));
+            Xor(b, t).Store(ref Unsafe.Add(ref destination, offset));
+            t = ExpandTweaks(line0, line1);
             line0 = System.Runtime.Intrinsics.X86.Aes.EncryptLast(n0, Unsafe.Add(ref rkTweak, rounds));
             line1 = System.Runtime.Intrinsics.X86.Aes.EncryptLast(n1, Unsafe.Add(ref rkTweak, rounds));
-            Xor(b, t).Store(ref Unsafe.Add(ref destination, offset));
         }
     }
+
 }
