@@ -97,6 +97,27 @@ internal struct AesBlocks8
         EncryptLastRound(Unsafe.Add(ref roundKeys, rounds));
     }
 
+    /// <summary>All 14 rounds of AES-256 written out (every GCM key here is AES-256; no inner loop on the hot path).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void EncryptAes256(ref Vector128<byte> roundKeys)
+    {
+        Whiten(roundKeys);
+        EncryptRound(Unsafe.Add(ref roundKeys, 1));
+        EncryptRound(Unsafe.Add(ref roundKeys, 2));
+        EncryptRound(Unsafe.Add(ref roundKeys, 3));
+        EncryptRound(Unsafe.Add(ref roundKeys, 4));
+        EncryptRound(Unsafe.Add(ref roundKeys, 5));
+        EncryptRound(Unsafe.Add(ref roundKeys, 6));
+        EncryptRound(Unsafe.Add(ref roundKeys, 7));
+        EncryptRound(Unsafe.Add(ref roundKeys, 8));
+        EncryptRound(Unsafe.Add(ref roundKeys, 9));
+        EncryptRound(Unsafe.Add(ref roundKeys, 10));
+        EncryptRound(Unsafe.Add(ref roundKeys, 11));
+        EncryptRound(Unsafe.Add(ref roundKeys, 12));
+        EncryptRound(Unsafe.Add(ref roundKeys, 13));
+        EncryptLastRound(Unsafe.Add(ref roundKeys, 14));
+    }
+
     /// <summary>All rounds of E_K on blocks 0..3 only (short tails).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void EncryptFour(ref Vector128<byte> roundKeys, int rounds)

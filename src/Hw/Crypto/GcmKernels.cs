@@ -50,6 +50,7 @@ internal static class GcmKernels
     /// <summary>
     /// CTR over <paramref name="length"/> bytes from a block boundary: destination = source ⊕ E_K(counter blocks).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void CtrXor(AesNiKey key, Vector128<uint> counter, ref byte source, ref byte destination, int length)
     {
         ref var rk = ref key.Encryption;
@@ -116,6 +117,11 @@ internal static class GcmKernels
             b.EncryptFour(ref rk, rounds);
             b.B4 = b.B5 = b.B6 = b.B7 = default;
         }
+        else if (rounds == 14)
+        {
+            b = CounterBlocks(counter);
+            b.EncryptAes256(ref rk);
+        }
         else
         {
             b = CounterBlocks(counter);
@@ -144,6 +150,7 @@ internal static class GcmKernels
     /// Stitched: while group i runs its 14 AES rounds, the ciphertext of group i−1 is hashed, one vector of blocks after
     /// each of the first rounds and the reduction after the ninth, so AESENC and PCLMULQDQ issue side by side.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static Vector128<ulong> CtrEncryptAndHash<TVec, TClmul>(AesNiKey key, Vector128<uint> counter, ref byte source, ref byte destination,
         int length, Vector128<ulong> y, ref Vector128<ulong> powers)
         where TVec : struct
@@ -161,7 +168,7 @@ internal static class GcmKernels
             ref var keys = ref GhashClmul.GroupKeys(ref powers);
 
             var b = CounterBlocks(counter);
-            b.Encrypt(ref rk, 14);
+            b.EncryptAes256(ref rk);
             b.XorStore(ref source, ref destination);
             counter += Vector128.CreateScalar(8u);
             offset = 128;
@@ -226,6 +233,7 @@ internal static class GcmKernels
     /// same group, so keystream and GHASH overlap. Used by Open for short messages, decrypting into a scratch buffer
     /// that is copied out only after the tag verified.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public static Vector128<ulong> CtrDecryptAndHash<TVec, TClmul>(AesNiKey key, Vector128<uint> counter, ref byte source, ref byte destination,
         int length, Vector128<ulong> y, ref Vector128<ulong> powers)
         where TVec : struct
