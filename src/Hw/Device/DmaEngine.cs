@@ -122,6 +122,7 @@ public sealed class DmaEngine : IDmaTransportClient, ISimEventHandler
 
     // ---------------------------------------------------------------- IDmaTransportClient
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public DmaGrant AuthorizeRequest(bool nonTee) => _device.AuthorizeRequest(nonTee);
 
     public bool AcceptCompletion(bool requestWasTee) => _device.Gate.AcceptCompletion(requestWasTee);

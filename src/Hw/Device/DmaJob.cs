@@ -12,6 +12,11 @@ public readonly struct DmaJob
     private readonly ulong _slots;
     private readonly ulong _deviceMask;
     private readonly ulong _seed;
+    private readonly ulong _windowBase;
+    private readonly ulong _start;
+    private readonly ulong _deviceOffset;
+    private readonly uint _size;
+    private readonly bool _random;
 
     public DmaJob(in DmaDescriptor descriptor, long sequence, long deviceMemoryBytes)
     {
@@ -22,9 +27,18 @@ public readonly struct DmaJob
 
         Descriptor = descriptor;
         Sequence = sequence;
+        Count = descriptor.Count;
+        TransferSize = (int)descriptor.Size;
+        IsWrite = descriptor.Opcode == DmaOpcode.Write;
+        NonTee = (descriptor.Flags & DmaDescriptorFlags.NonTee) != 0;
         _slots = descriptor.WindowSize / descriptor.Size;
         _deviceMask = (ulong)deviceMemoryBytes - 1;
         _seed = 0x9E3779B97F4A7C15UL ^ ((ulong)descriptor.Seed << 17) ^ descriptor.WindowBase;
+        _windowBase = descriptor.WindowBase;
+        _start = descriptor.StartIndex;
+        _deviceOffset = descriptor.DeviceOffset;
+        _size = descriptor.Size;
+        _random = (descriptor.Flags & DmaDescriptorFlags.RandomPattern) != 0;
     }
 
     public DmaDescriptor Descriptor { get; }
@@ -32,26 +46,26 @@ public readonly struct DmaJob
     /// <summary>Jobs started by the engine before this one.</summary>
     public long Sequence { get; }
 
-    public bool IsWrite => Descriptor.Opcode == DmaOpcode.Write;
+    public bool IsWrite { get; }
 
-    public long Count => Descriptor.Count;
+    public long Count { get; }
 
-    public int TransferSize => (int)Descriptor.Size;
+    public int TransferSize { get; }
 
-    public long TotalBytes => (long)Descriptor.Count * Descriptor.Size;
+    public long TotalBytes => Count * TransferSize;
 
     /// <summary>The driver asked for T=0 requests.</summary>
-    public bool NonTee => (Descriptor.Flags & DmaDescriptorFlags.NonTee) != 0;
+    public bool NonTee { get; }
 
     /// <summary>DMA address of transfer <paramref name="index"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong AddressOf(long index)
     {
-        var n = Descriptor.StartIndex + (ulong)index;
+        var n = _start + (ulong)index;
         ulong slot;
-        if ((Descriptor.Flags & DmaDescriptorFlags.RandomPattern) == 0)
+        if (!_random)
         {
-            slot = n % _slots;
+            slot = n < _slots ? n : n % _slots;
         }
         else
         {
@@ -63,10 +77,10 @@ public readonly struct DmaJob
             slot = Math.BigMul(z, _slots, out _);
         }
 
-        return Descriptor.WindowBase + (slot * Descriptor.Size);
+        return _windowBase + (slot * _size);
     }
 
     /// <summary>Offset in device memory where transfer <paramref name="index"/> reads or writes its first byte.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public long DeviceOffsetOf(long index) => (long)((Descriptor.DeviceOffset + ((ulong)index * Descriptor.Size)) & _deviceMask);
+    public long DeviceOffsetOf(long index) => (long)((_deviceOffset + ((ulong)index * _size)) & _deviceMask);
 }

@@ -46,6 +46,7 @@ public sealed class DmaStatistics
     public long Bytes => BytesWritten + BytesRead;
 
     /// <summary>Records one finished transfer.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void RecordTransfer(bool write, int bytes, SimTime issued, SimTime done)
     {
         if (write)

@@ -52,6 +52,7 @@ public sealed class TdiGate
     /// path) DMA; <paramref name="transmitStreamId"/> is the Selective IDE stream the request would travel on (null
     /// when it would go without IDE).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public DmaGrant CheckDmaRequest(bool nonTeeRequested, byte? transmitStreamId)
     {
         var grant = _tdi.State switch

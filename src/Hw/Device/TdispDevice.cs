@@ -103,6 +103,7 @@ public sealed class TdispDevice : IDisposable
     public byte? TransmitStreamId => _transmitStream;
 
     /// <summary>BME and the TDI enforcement: may a request be issued now?</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public DmaGrant AuthorizeRequest(bool nonTee)
     {
         if (!Config.BusMasterEnabled)

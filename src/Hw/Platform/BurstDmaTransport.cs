@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using SevTio.Hw.Device;
 using SevTio.Hw.Ide;
 using SevTio.Hw.Iommu;
@@ -40,7 +41,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
     private readonly Scheduler _scheduler;
     private readonly TdispDevice _device;
-    private readonly IDmaTransportClient _client;
+    private readonly DmaEngine _client;
     private readonly RootPort _root;
     private readonly LinkTiming _timing;
     private readonly LinkPort _up;
@@ -54,8 +55,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private readonly Queue<(ulong Address, uint Data, bool Tee)> _messages = new();
     private readonly SimTime _repeatTranslation;
     private readonly int _mps;
+    private readonly int _mpsShift;
     private readonly int _mrrs;
     private long[] _tagFree = [];
+    private long _proportionWire = -1;
+    private long _proportionThrough;
+    private long _proportionPayload;
+    private SimTime _proportion;
 
     private IdeLinkOverhead _posted;
     private IdeLinkOverhead _nonPosted;
@@ -107,6 +113,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _down = link.DownstreamPort;
         _functional = functional;
         _mps = link.Parameters.MaxPayloadSize;
+        _mpsShift = System.Numerics.BitOperations.Log2((uint)_mps);
         _mrrs = link.Parameters.MaxReadRequestSize;
         _writeCosts = new TransferCostCache((a, n) => _timing.WriteCost(a, n, _posted));
         _requestCosts = new TransferCostCache((a, n) => _timing.ReadRequestCost(a, n, _nonPosted));
@@ -253,6 +260,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
     // ---------------------------------------------------------------- data phase
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Slice()
     {
         if (!_dataActive)
@@ -263,7 +271,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         var horizon = _scheduler.Now + Lookahead;
         if (_job.IsWrite)
         {
-            while (_next < _job.Count && _status == DmaStatus.Success)
+            var count = _job.Count;
+            while (_next < count && _status == DmaStatus.Success)
             {
                 if (_up.TransmitBusyUntil > horizon)
                 {
@@ -340,6 +349,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _client.OnDataPhaseDone(_status, _done, _lastArrival);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteTransfer(long index, bool tee)
     {
         var address = _job.AddressOf(index);
@@ -358,7 +368,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             var segment = (int)Math.Min(remaining, PhysicalMemory.PageSize - (long)(page & PhysicalMemory.PageOffsetMask));
             var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, tee);
             var first = Math.Min(segment, _mps);
-            var last = segment - (_mps * ((segment - 1) / _mps));
+            var last = segment - (((segment - 1) >> _mpsShift) << _mpsShift);
             if (t.Allowed)
             {
                 var firstArrival = through + first == size ? sent.Arrival : sent.Start + Proportion(cost.WireBytes, through + first, size) + flight;
@@ -409,6 +419,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     }
 
     /// <summary>Plans one read request issued no earlier than <paramref name="free"/>; returns when its tag frees again.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private long ReadRequest(SimTime free)
     {
         // The request: at most MRRS, never across 4 KiB (TlpSplitter's rule).
@@ -465,6 +476,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     }
 
     /// <summary>Replaces the heap's minimum (the tag just used) with <paramref name="freeAt"/> and restores the heap.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ReplaceEarliestTag(long freeAt)
     {
         var heap = _tagFree;
@@ -528,6 +540,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private BurstReservation ReservePosted(ulong address, int bytes) => ReservePostedBurst(_timing.WriteCost(address, bytes, _posted), bytes);
 
     /// <summary>Reserves posted TLPs, with the IDE Sync messages the device's stream must send among them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private BurstReservation ReservePostedBurst(TransferCost cost, long payload)
     {
         var wire = cost.WireBytes;
@@ -554,8 +567,19 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31 for
     /// a transfer of at most 1 GiB, so the product fits in 64 bits.
     /// </summary>
-    private SimTime Proportion(long wireBytes, long payloadThrough, long payload) =>
-        _timing.ByteTime.TimeFor(wireBytes * payloadThrough / payload);
+    private SimTime Proportion(long wireBytes, long payloadThrough, long payload)
+    {
+        if (wireBytes == _proportionWire && payloadThrough == _proportionThrough && payload == _proportionPayload)
+        {
+            return _proportion;
+        }
+
+        _proportionWire = wireBytes;
+        _proportionThrough = payloadThrough;
+        _proportionPayload = payload;
+        _proportion = _timing.ByteTime.TimeFor(wireBytes * payloadThrough / payload);
+        return _proportion;
+    }
 
     // ---------------------------------------------------------------- functional data
 
@@ -571,6 +595,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         return new TlpChunk(address, n, n, 0).LengthDw * 4;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProduceWrites(ulong address, int length, long deviceOffset, in IommuTranslation pageTranslation, bool tee, int nextSegmentPayload)
     {
         var chunks = TlpSplitter.Writes(address, length, _mps);
@@ -610,6 +635,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ProduceCompletions(ulong address, int length, long deviceOffset, in IommuTranslation t, bool tee)
     {
         var p = _timing.Parameters;

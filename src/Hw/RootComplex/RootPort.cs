@@ -50,6 +50,10 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
     private bool _chunksStarted;
     private Tlp? _pendingTlp;
     private SimTime _lastCommit;
+    private long _costKey0 = -1;
+    private long _costKey1 = -1;
+    private SimTime _cost0;
+    private SimTime _cost1;
     private SimTime _lastReady;
     private LinkPort? _port;
 
@@ -142,7 +146,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public SimTime CommitTime(SimTime arrival, in IommuTranslation t, int bytes)
     {
-        var commit = arrival + t.Latency + _memory.Timing.WriteCost(bytes, t.IsPrivate);
+        var commit = arrival + t.Latency + WriteCost(bytes, t.IsPrivate);
         if (commit < _lastCommit)
         {
             commit = _lastCommit;
@@ -150,6 +154,29 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
 
         _lastCommit = commit;
         return commit;
+    }
+
+    /// <summary>The memory write cost of <paramref name="bytes"/>, remembered for the last two sizes (a job repeats its TLP sizes).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SimTime WriteCost(int bytes, bool encrypted)
+    {
+        var key = ((long)bytes << 1) | (encrypted ? 1L : 0);
+        if (_costKey0 == key)
+        {
+            return _cost0;
+        }
+
+        if (_costKey1 == key)
+        {
+            return _cost1;
+        }
+
+        var cost = _memory.Timing.WriteCost(bytes, encrypted);
+        _costKey1 = _costKey0;
+        _cost1 = _cost0;
+        _costKey0 = key;
+        _cost0 = cost;
+        return cost;
     }
 
     /// <summary>

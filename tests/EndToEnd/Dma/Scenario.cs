@@ -8,7 +8,7 @@ namespace SevTio.EndToEnd.Tests.Dma;
 internal static class Scenario
 {
     /// <summary>Metrics that describe the host, not the simulation (they differ run to run).</summary>
-    public static readonly HashSet<string> HostMetrics = ["host.time_s", "host.bringup_time_s", "host.payload_gbytes_per_s", "sim.realtime_factor", "sim.events_per_s", "sim.workers"];
+    public static readonly HashSet<string> HostMetrics = ["host.time_s", "host.bringup_time_s", "host.payload_gbytes_per_s", "sim.realtime_factor", "sim.events_per_s", "sim.workers", "host.warmup_time_s"];
 
     public static RunResult Run(int? workers, params string[] assignments)
     {

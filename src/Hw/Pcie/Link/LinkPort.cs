@@ -37,6 +37,7 @@ public sealed class LinkPort : ISimEventHandler
     private long _serializing;
 
     private CreditReturn[] _returns = new CreditReturn[64];
+    private readonly PacingMemo[] _pacing = new PacingMemo[3];
     private long _returnHead;
     private long _returnTail;
 
@@ -114,6 +115,7 @@ public sealed class LinkPort : ISimEventHandler
 
             _creditLimitHeader[t] = credits.Header((FlowControlType)t);
             _creditLimitData[t] = credits.Data((FlowControlType)t);
+            _pacing[t] = default;
         }
     }
 
@@ -221,8 +223,17 @@ public sealed class LinkPort : ISimEventHandler
     /// than fit in one credit round trip (transmit pipeline, serialisation, propagation, receive pipeline, credit return
     /// latency; <see cref="LinkTiming.CreditLimitedInterval"/>), the burst lasts a TLP per round trip / TLPs in flight.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
     {
+        // Bursts of a job repeat the same shape: the pacing is worked out once per shape.
+        ref var memo = ref _pacing[(int)type];
+        var pipelines = TransmitPipelineLatency + Peer.ReceivePipelineLatency;
+        if (memo.WireBytes == wireBytes && memo.Tlps == tlps && memo.PayloadBytes == payloadBytes && memo.Pipelines == pipelines)
+        {
+            return Reserve(earliest, wireBytes, tlps, payloadBytes, memo.Minimum);
+        }
+
         var minimum = SimTime.Zero;
         if (tlps > 0)
         {
@@ -239,9 +250,11 @@ public sealed class LinkPort : ISimEventHandler
             }
         }
 
+        memo = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
         return Reserve(earliest, wireBytes, tlps, payloadBytes, minimum);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private BurstReservation Reserve(SimTime earliest, long wireBytes, long tlps, long payloadBytes, SimTime minimumDuration)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(wireBytes);
@@ -457,4 +470,6 @@ public sealed class LinkPort : ISimEventHandler
     private readonly record struct InFlightEntry(Tlp Tlp, long EndPs);
 
     private readonly record struct CreditReturn(long Time, int Type, int Header, int Data);
+
+    private readonly record struct PacingMemo(long WireBytes, long Tlps, long PayloadBytes, SimTime Pipelines, SimTime Minimum);
 }
