@@ -97,6 +97,9 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
 
     public PspTiming Timing { get; }
 
+    /// <summary>What made the last failed device exchange fail (diagnostics: the SPDM, IDE_KM or TDISP failure).</summary>
+    public string? LastDeviceFailure { get; internal set; }
+
     /// <summary>TIO_INIT has run.</summary>
     public bool TioInitialized { get; internal set; }
 
@@ -182,7 +185,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
             return PspReturnCode.InvalidAddress;
         }
 
-        if (id != PspCommandId.TioStatus && !TioInitialized)
+        if (id is not (PspCommandId.TioStatus or PspCommandId.TioInit) && !TioInitialized)
         {
             return PspReturnCode.InvalidPlatformState;
         }
@@ -532,7 +535,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
         {
             var dobj = SlaBuffer.ReadSpdm(bytes, DataObjectId.Response);
             var expected = requestType == DoeDataObjectType.SecuredSpdm ? SpdmDataType.SecuredSpdm : SpdmDataType.Spdm;
-            return dobj.DataType == expected ? dobj.Message.ToArray() : [];
+            return dobj.DataType == expected ? RelayedResponse.TrimPadding(dobj.Message.ToArray(), requestType) : [];
         }
         catch (ProtocolFormatException)
         {

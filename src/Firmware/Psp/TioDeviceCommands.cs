@@ -186,6 +186,7 @@ internal sealed class TioDeviceCommands
         if (requester.Status != SpdmFlowStatus.Completed)
         {
             spdmPhase.Span?.SetTag("sevtio.spdm.failure", requester.Failure?.ToString());
+            _psp.LastDeviceFailure = requester.Failure?.ToString();
             requester.Dispose();
             device.State = TioDeviceState.Created;
             op.Result = PspReturnCode.SpdmError;
@@ -349,13 +350,14 @@ internal sealed class TioDeviceCommands
         }
     }
 
-    private static bool Succeeded(IdeKmRequester ideKm, DeviceOperation op)
+    private bool Succeeded(IdeKmRequester ideKm, DeviceOperation op)
     {
         if (ideKm.Status == SpdmFlowStatus.Completed)
         {
             return true;
         }
 
+        _psp.LastDeviceFailure = ideKm.Failure?.ToString();
         op.Result = ideKm.Failure?.Reason == SpdmFailureReason.KeyProgrammingRejected
             ? PspReturnCode.ErrorInDeviceConnection
             : PspReturnCode.SpdmError;
@@ -448,6 +450,7 @@ internal sealed class TioDeviceCommands
 
             if (end.Status != SpdmFlowStatus.Completed)
             {
+                _psp.LastDeviceFailure = end.Failure?.ToString();
                 op.Result = PspReturnCode.SpdmError;
                 yield break;
             }
@@ -554,6 +557,7 @@ internal sealed class TioDeviceCommands
 
         if (request.Status != SpdmFlowStatus.Completed)
         {
+            _psp.LastDeviceFailure = request.Failure?.ToString();
             op.Result = PspReturnCode.SpdmError;
             yield break;
         }

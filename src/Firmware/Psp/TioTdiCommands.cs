@@ -498,13 +498,14 @@ internal sealed class TioTdiCommands
     }
 
     /// <summary>Maps a failed TDISP exchange: the device refused the state (INVALID_TDI_STATE) or the request (INVALID_TDI); anything else is SPDM_ERROR.</summary>
-    private static bool Succeeded(TdispRequester tdisp, DeviceOperation op)
+    private bool Succeeded(TdispRequester tdisp, DeviceOperation op)
     {
         if (tdisp.Status == SpdmFlowStatus.Completed)
         {
             return true;
         }
 
+        _psp.LastDeviceFailure = tdisp.Failure?.ToString();
         op.Result = tdisp.Failure?.Reason == SpdmFailureReason.TdispError
             ? tdisp.LastError?.ErrorCode == TdispErrorCode.InvalidInterfaceState ? PspReturnCode.InvalidTdiState : PspReturnCode.InvalidTdi
             : PspReturnCode.SpdmError;
