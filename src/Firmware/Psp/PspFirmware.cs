@@ -298,26 +298,26 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
     internal PspReturnCode FindDevice(ScatterListAddress sla, List<ulong> contextPages, out TioDeviceContext device)
     {
         device = null!;
-        if (sla.IsNull || !Devices.TryGetValue(sla.PhysicalAddress, out var found) || !CheckContext(found.Pages, found.Handle, DeviceContextMagic))
+        if (sla.IsNull || !Devices.TryGetValue(sla.PhysicalAddress, out var found) || !CheckContext(found.AllPages, found.Pages[0], found.Handle, DeviceContextMagic))
         {
             return PspReturnCode.InvalidDeviceContext;
         }
 
         device = found;
-        contextPages.AddRange(found.Pages);
+        contextPages.AddRange(found.AllPages);
         return PspReturnCode.Success;
     }
 
     internal PspReturnCode FindTdi(TioDeviceContext device, ScatterListAddress sla, List<ulong> contextPages, out TioTdiContext tdi)
     {
         tdi = null!;
-        if (sla.IsNull || !Tdis.TryGetValue(sla.PhysicalAddress, out var found) || found.Device != device || !CheckContext(found.Pages, found.Handle, TdiContextMagic))
+        if (sla.IsNull || !Tdis.TryGetValue(sla.PhysicalAddress, out var found) || found.Device != device || !CheckContext(found.AllPages, found.Pages[0], found.Handle, TdiContextMagic))
         {
             return PspReturnCode.InvalidTdiContext;
         }
 
         tdi = found;
-        contextPages.AddRange(found.Pages);
+        contextPages.AddRange(found.AllPages);
         return PspReturnCode.Success;
     }
 
@@ -325,7 +325,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
     internal PspReturnCode FindGuest(ulong address, List<ulong> contextPages, out SnpGuestContext guest)
     {
         guest = null!;
-        if (!Guests.TryGetValue(address, out var found) || found.Decommissioned || !CheckContext([address], address, GuestContextMagic))
+        if (!Guests.TryGetValue(address, out var found) || found.Decommissioned || !CheckContext([address], address, address, GuestContextMagic))
         {
             return PspReturnCode.InvalidGuest;
         }
@@ -359,7 +359,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
         Memory.Write(pages[0], image);
     }
 
-    private bool CheckContext(IReadOnlyList<ulong> pages, ulong handle, ReadOnlySpan<byte> magic)
+    private bool CheckContext(IReadOnlyList<ulong> pages, ulong imagePage, ulong handle, ReadOnlySpan<byte> magic)
     {
         foreach (var page in pages)
         {
@@ -370,7 +370,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
         }
 
         Span<byte> image = stackalloc byte[ContextImageLength];
-        Memory.Read(pages[0], image);
+        Memory.Read(imagePage, image);
         return image[..8].SequenceEqual(magic) && System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(image[8..]) == handle;
     }
 

@@ -18,6 +18,12 @@ internal static class RelayedResponse
 
     public static byte[] TrimPadding(byte[] message, DoeDataObjectType type)
     {
+        // No SPDM message is all zeros (byte 0 is the version): an all-zero object is the host relaying nothing.
+        if (!message.AsSpan().ContainsAnyExcept((byte)0))
+        {
+            return [];
+        }
+
         if (message.Length < 8)
         {
             return message;

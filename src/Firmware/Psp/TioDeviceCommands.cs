@@ -100,9 +100,9 @@ internal sealed class TioDeviceCommands
         }
 
         var handle = command.DeviceContext.PhysicalAddress;
-        var device = new TioDeviceContext(handle, touched.ToArray(), command.DeviceId, command.RootPortId, command.Segment, rootPort);
+        var device = new TioDeviceContext(handle, pages.ToArray(), touched.ToArray(), command.DeviceId, command.RootPortId, command.Segment, rootPort);
         _psp.Devices.Add(handle, device);
-        _psp.Hold(device.Pages, device);
+        _psp.Hold(device.AllPages, device);
         _psp.WriteDeviceContextImage(device.Pages, handle);
         return PspReturnCode.Success;
     }
@@ -126,7 +126,7 @@ internal sealed class TioDeviceCommands
         }
 
         _psp.Devices.Remove(device.Handle);
-        _psp.Release(device.Pages);
+        _psp.Release(device.AllPages);
         _psp.Memory.ClearPages(device.Pages);
         return PspReturnCode.Success;
     }

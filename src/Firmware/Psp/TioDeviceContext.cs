@@ -11,10 +11,11 @@ namespace SevTio.Firmware.Psp;
 /// </summary>
 internal sealed class TioDeviceContext
 {
-    public TioDeviceContext(ulong handle, IReadOnlyList<ulong> pages, ushort deviceId, ushort rootPortId, byte segment, IdePort rootPort)
+    public TioDeviceContext(ulong handle, IReadOnlyList<ulong> pages, IReadOnlyList<ulong> allPages, ushort deviceId, ushort rootPortId, byte segment, IdePort rootPort)
     {
         Handle = handle;
         Pages = pages;
+        AllPages = allPages;
         DeviceId = deviceId;
         RootPortId = rootPortId;
         Segment = segment;
@@ -24,8 +25,11 @@ internal sealed class TioDeviceContext
     /// <summary>The context SLA's physical address (the scatter page when the context spans pages): its identity.</summary>
     public ulong Handle { get; }
 
-    /// <summary>Every page of the context, scatter page included.</summary>
+    /// <summary>The context's data pages (the image and the PSP's scrubbing go here).</summary>
     public IReadOnlyList<ulong> Pages { get; }
+
+    /// <summary>Every page of the context, its scatter page included (checked and held).</summary>
+    public IReadOnlyList<ulong> AllPages { get; }
 
     public ushort DeviceId { get; }
 

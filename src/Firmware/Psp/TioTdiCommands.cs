@@ -65,10 +65,10 @@ internal sealed class TioTdiCommands
         }
 
         var handle = command.TdiContext.PhysicalAddress;
-        var tdi = new TioTdiContext(handle, touched.ToArray(), device, id);
+        var tdi = new TioTdiContext(handle, pages.ToArray(), touched.ToArray(), device, id);
         device.Tdis.Add(handle, tdi);
         _psp.Tdis.Add(handle, tdi);
-        _psp.Hold(tdi.Pages, tdi);
+        _psp.Hold(tdi.AllPages, tdi);
         _psp.WriteTdiContextImage(tdi.Pages, handle);
         return PspReturnCode.Success;
     }
@@ -89,7 +89,7 @@ internal sealed class TioTdiCommands
 
                 device.Tdis.Remove(tdi.Handle);
                 _psp.Tdis.Remove(tdi.Handle);
-                _psp.Release(tdi.Pages);
+                _psp.Release(tdi.AllPages);
                 _psp.Memory.ClearPages(tdi.Pages);
             }
         }

@@ -10,17 +10,22 @@ namespace SevTio.Firmware.Psp;
 /// </summary>
 internal sealed class TioTdiContext
 {
-    public TioTdiContext(ulong handle, IReadOnlyList<ulong> pages, TioDeviceContext device, TdispInterfaceId interfaceId)
+    public TioTdiContext(ulong handle, IReadOnlyList<ulong> pages, IReadOnlyList<ulong> allPages, TioDeviceContext device, TdispInterfaceId interfaceId)
     {
         Handle = handle;
         Pages = pages;
+        AllPages = allPages;
         Device = device;
         InterfaceId = interfaceId;
     }
 
     public ulong Handle { get; }
 
+    /// <summary>The context's data pages.</summary>
     public IReadOnlyList<ulong> Pages { get; }
+
+    /// <summary>Every page of the context, its scatter page included.</summary>
+    public IReadOnlyList<ulong> AllPages { get; }
 
     public TioDeviceContext Device { get; }
 
