@@ -46,8 +46,17 @@ public sealed class TioDeviceLink : ISpdmRelay
     /// <summary>The signed measurements blob (DEV_MEASUREMENTS output).</summary>
     public byte[]? Measurements { get; private set; }
 
-    /// <summary>Every DOE object the host relayed and what came back: all the host ever sees of the SPDM traffic.</summary>
+    /// <summary>
+    /// The DOE objects the host relayed and what came back (the first <see cref="RelayLogCapacity"/>): all the host
+    /// ever sees of the SPDM traffic.
+    /// </summary>
     public IReadOnlyList<(byte[] Request, byte[]? Response)> RelayLog => _relayLog;
+
+    /// <summary>Entries <see cref="RelayLog"/> keeps (the log stops growing there; <see cref="Relays"/> keeps counting).</summary>
+    public int RelayLogCapacity { get; init; } = 4096;
+
+    /// <summary>DOE exchanges relayed for the PSP.</summary>
+    public long Relays { get; private set; }
 
     public IReadOnlyList<TioTdiLink> Tdis => _tdis;
 
@@ -497,7 +506,11 @@ public sealed class TioDeviceLink : ISpdmRelay
             response = alterResponse(index, response);
         }
 
-        _relayLog.Add((request ?? [], response));
+        Relays++;
+        if (_relayLog.Count < RelayLogCapacity)
+        {
+            _relayLog.Add((request ?? [], response));
+        }
         if (response is null)
         {
             return null;

@@ -130,6 +130,23 @@ public sealed class TrustFlowTests(ITestOutputHelper output)
         Assert.Equal(IdeStreamState.Secure, bench.Device.Ide.FindStream(1)!.State);
     }
 
+    [Fact]
+    public void Connect_SameSeed_SameSimulatedTimeKeysAndRelayedSizes()
+    {
+        // ECDSA signatures from System.Security.Cryptography use random nonces, so the transcript (and with it the
+        // session's ciphertext) differs run to run; what the simulation reports must not.
+        (SevTio.Hw.Simulation.SimTime Time, string Keys, string Relayed) Run()
+        {
+            using var bench = new HostBench(seed: 21);
+            Assert.Equal(PspReturnCode.Success, bench.Link.Connect());
+            Assert.Equal(0ul, bench.Kernel.TioOp(TioOpAction.Bind).FirmwareError);
+            var relayed = string.Join(",", bench.Link.RelayLog.Select(e => $"{e.Request.Length}/{e.Response?.Length}"));
+            return (bench.Platform.Scheduler.Now, string.Concat(bench.Device.Keys.Keys.Select(Convert.ToHexString)), relayed);
+        }
+
+        Assert.Equal(Run(), Run());
+    }
+
     internal static SecureDeviceTableEntryImage Sdte(bool valid)
     {
         var entry = default(SecureDeviceTableEntry);
