@@ -170,54 +170,65 @@ internal sealed class TioDeviceCommands
 
     private IEnumerable<SpdmTransportMessage> ConnectSteps(TioDeviceContext device, DeviceOperation op)
     {
-        var spdmPhase = _psp.BeginPhase("spdm.session.establish", op);
-        var requester = new SpdmRequester(new SpdmRequesterOptions
+        try
         {
-            TrustedRootCertificate = _psp.Options.TrustedRootCertificate,
-            Random = new Random(_psp.SpdmRandom.Next()),
-            CertificateChunkLength = _psp.Options.CertificateChunkLength,
-        });
-        foreach (var request in _psp.Relay(requester, op))
-        {
-            yield return request;
+            var spdmPhase = _psp.BeginPhase("spdm.session.establish", op);
+            var requester = new SpdmRequester(new SpdmRequesterOptions
+            {
+                TrustedRootCertificate = _psp.Options.TrustedRootCertificate,
+                Random = new Random(_psp.SpdmRandom.Next()),
+                CertificateChunkLength = _psp.Options.CertificateChunkLength,
+            });
+            foreach (var request in _psp.Relay(requester, op))
+            {
+                yield return request;
+            }
+
+            var spdmTime = _psp.EndPhase(spdmPhase);
+            if (requester.Status != SpdmFlowStatus.Completed)
+            {
+                spdmPhase.Span?.SetTag("sevtio.spdm.failure", requester.Failure?.ToString());
+                _psp.LastDeviceFailure = requester.Failure?.ToString();
+                requester.Dispose();
+                device.State = TioDeviceState.Created;
+                op.Result = PspReturnCode.SpdmError;
+                yield break;
+            }
+
+            device.Connection?.Dispose();
+            device.Connection = requester;
+            device.CertificateChain = requester.CertificateChain;
+            device.CertificatesDigest = PspFirmware.Digest(requester.CertificateChain);
+
+            var keyPhase = _psp.BeginPhase("ide.key.program", op);
+            foreach (var request in ProgramKeys(device, op, keySet: 0, stopIdleSetFirst: false))
+            {
+                yield return request;
+            }
+
+            var keyTime = _psp.EndPhase(keyPhase);
+            if (op.Result != PspReturnCode.Success)
+            {
+                device.Connection = null;
+                requester.Dispose();
+                device.State = TioDeviceState.Created;
+                yield break;
+            }
+
+            device.State = TioDeviceState.Connected;
+            device.ActiveKeySet = 0;
+            device.ProgrammedKeySets = 1;
+            _psp.Phases = _psp.Phases with { SpdmSession = spdmTime, KeyProgramming = keyTime };
+            op.Output = new DeviceOutput(DataObjectId.Certificate, DeviceObjectType.Primary, requester.CertificateChain!);
         }
-
-        var spdmTime = _psp.EndPhase(spdmPhase);
-        if (requester.Status != SpdmFlowStatus.Completed)
+        finally
         {
-            spdmPhase.Span?.SetTag("sevtio.spdm.failure", requester.Failure?.ToString());
-            _psp.LastDeviceFailure = requester.Failure?.ToString();
-            requester.Dispose();
-            device.State = TioDeviceState.Created;
-            op.Result = PspReturnCode.SpdmError;
-            yield break;
+            // An operation abandoned mid-way (forced disconnect, a request that no longer fits) leaves no half-connected device.
+            if (device.State == TioDeviceState.Connecting)
+            {
+                device.State = TioDeviceState.Created;
+            }
         }
-
-        device.Connection?.Dispose();
-        device.Connection = requester;
-        device.CertificateChain = requester.CertificateChain;
-        device.CertificatesDigest = PspFirmware.Digest(requester.CertificateChain);
-
-        var keyPhase = _psp.BeginPhase("ide.key.program", op);
-        foreach (var request in ProgramKeys(device, op, keySet: 0, stopIdleSetFirst: false))
-        {
-            yield return request;
-        }
-
-        var keyTime = _psp.EndPhase(keyPhase);
-        if (op.Result != PspReturnCode.Success)
-        {
-            device.Connection = null;
-            requester.Dispose();
-            device.State = TioDeviceState.Created;
-            yield break;
-        }
-
-        device.State = TioDeviceState.Connected;
-        device.ActiveKeySet = 0;
-        device.ProgrammedKeySets = 1;
-        _psp.Phases = _psp.Phases with { SpdmSession = spdmTime, KeyProgramming = keyTime };
-        op.Output = new DeviceOutput(DataObjectId.Certificate, DeviceObjectType.Primary, requester.CertificateChain!);
     }
 
     /// <summary>

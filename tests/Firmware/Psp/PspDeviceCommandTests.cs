@@ -329,6 +329,24 @@ public sealed class PspDeviceCommandTests
     }
 
     [Fact]
+    public void DevDisconnect_ForceWhileConnectAwaitsTheRelay_AbandonsItAndAFreshConnectWorks()
+    {
+        using var bench = new PspBench();
+        bench.Init();
+        bench.ConfigureStreams();
+        Assert.Equal(PspReturnCode.Success, bench.CreateDevice());
+        var ids = IdeStreamIds.AllUnused();
+        ids[0] = PspBench.StreamId;
+        Assert.Equal(PspReturnCode.SpdmRequest, bench.Run(new TioDevConnectCommand(bench.Spdm, bench.DeviceContext, 1, 0, ids)));
+
+        Assert.Equal(PspReturnCode.Success, bench.Relayed(c => new TioDevDisconnectCommand(TioDevDisconnectFlags.Force, c, bench.DeviceContext)));
+
+        Assert.True(bench.Connect() == PspReturnCode.Success, bench.Psp.LastDeviceFailure);
+        bench.EnableStreams();
+        Assert.Equal(IdeStreamState.Secure, bench.Device.RootPort.FindStream(PspBench.StreamId)!.State);
+    }
+
+    [Fact]
     public void Disconnect_ThenReclaim_ContextPagesReleasedAndReclaimable()
     {
         using var bench = new PspBench();
