@@ -99,6 +99,28 @@ public sealed class TdispDevice : IDisposable
     /// <summary>Raised for every MSI-X message the device sends (vector, address, data), before it is on the link.</summary>
     public event Action<int, ulong, uint>? MsixSent;
 
+    /// <summary>The device's memory BARs as programmed now: the DMA registers (TEE memory) and the MSI-X table/PBA.</summary>
+    public IReadOnlyList<DeviceBar> ReadBars() =>
+    [
+        new DeviceBar(RegisterBar, Config.GetBarAddress(RegisterBar), Config.GetBarSize(RegisterBar), Is64Bit: true, Prefetchable: false, IsNonTeeMemory: false),
+        new DeviceBar(MsixBar, Config.GetBarAddress(MsixBar), Config.GetBarSize(MsixBar), Is64Bit: true, Prefetchable: false, IsNonTeeMemory: false),
+    ];
+
+    /// <summary>The MSI-X table and PBA placement and Message Control.</summary>
+    public MsixLayout Msix => new(MsixBar, MsixTableOffset, (ulong)MsixTable.Table.Size, MsixBar, MsixPbaOffset, (ulong)MsixTable.Pba.Size, MsixCapability.MessageControlValue);
+
+    /// <summary>
+    /// Configuration ranges besides the header's BARs and Command whose writes change the TDI's security: the MSI-X
+    /// capability (table placement, enable), the PCI Express capability's Device Control (MPS, MRRS, FLR) and the IDE
+    /// capability.
+    /// </summary>
+    public IReadOnlyList<(int Offset, int Length)> SecurityRelevantConfigRanges =>
+    [
+        (Config.FindCapability(MsixCapability.CapabilityId), MsixCapability.Size),
+        (Config.FindCapability(PcieCapability.CapabilityId) + 8, 4),
+        (IdeCapabilityOffset, Ide.Capability.Size),
+    ];
+
     /// <summary>The Selective IDE stream this function's requests travel on (the enabled Default stream), or null.</summary>
     public byte? TransmitStreamId => _transmitStream;
 

@@ -155,8 +155,9 @@ public static class PlatformBringUp
         var agg = IdeStreamSettings.EncodeAggregation(c.IdeAggregation);
         var control = ((uint)StreamId << 24) | (1u << 22) | (agg << 4) | (agg << 6) | (c.IdePcrc ? 1u << 8 : 0);
         var deviceControl = device.IdeCapabilityOffset + device.Ide.Capability.SelectiveBlockOffset(0) + 4;
+        var rootControl = root.IdeCapabilityOffset + root.Ide.Capability.SelectiveBlockOffset(0) + 4;
         device.Config.Write(deviceControl, control);
-        root.Ide.Capability.StreamControl(0).Write(control);
+        root.Config.Write(rootControl, control);
 
         var keys = new Random(unchecked((int)c.Seed) ^ 0x1DE5);
         Span<byte> up = stackalloc byte[32];
@@ -183,7 +184,7 @@ public static class PlatformBringUp
         }
 
         device.Config.Write(deviceControl, control | 1);
-        root.Ide.Capability.StreamControl(0).Write(control | 1);
+        root.Config.Write(rootControl, control | 1);
         if (device.Ide.FindStream(StreamId)?.State != IdeStreamState.Secure || root.Ide.FindStream(StreamId)?.State != IdeStreamState.Secure)
         {
             throw new InvalidOperationException("bring-up: IDE stream did not become Secure");

@@ -68,7 +68,18 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
         Settings = (settings ?? new RootPortSettings()).Validate();
         Ide = new IdePort("root-port", Settings.IdeStreams, addressBlocks: 1, settings: Settings.IdeSettings with { RequesterId = Settings.RequesterId });
         _framers = new IdeTimingFramer?[Settings.IdeStreams];
+
+        // The root port's own function, where host software finds its IDE capability (a type-0 layout stands in for the
+        // bridge's type-1 header: only the extended capabilities matter here).
+        Config = new ConfigSpace(Settings.VendorId, Settings.DeviceId, 0x06_0400);
+        IdeCapabilityOffset = Config.AddExtendedCapability(IdeCapability.ExtendedCapabilityId, IdeCapability.CapabilityVersion, Ide.Capability);
     }
+
+    /// <summary>The root port function's configuration space (its IDE extended capability for host software and the TSM).</summary>
+    public ConfigSpace Config { get; }
+
+    /// <summary>Where the IDE extended capability sits in <see cref="Config"/>.</summary>
+    public int IdeCapabilityOffset { get; }
 
     public RootPortSettings Settings { get; }
 

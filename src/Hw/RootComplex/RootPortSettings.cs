@@ -6,6 +6,11 @@ namespace SevTio.Hw.RootComplex;
 /// <summary>The root port's parameters; keys in errors match the CLI's.</summary>
 public sealed record RootPortSettings
 {
+    /// <summary>PCI vendor and device ID of the root port function (AMD, a Genoa-class GPP bridge).</summary>
+    public ushort VendorId { get; init; } = 0x1022;
+
+    public ushort DeviceId { get; init; } = 0x14AB;
+
     /// <summary>The root port's own ID (completer ID of the completions it returns): 00:01.0.</summary>
     public ushort RequesterId { get; init; } = 0x0008;
 

@@ -123,4 +123,25 @@ public sealed class TdispDeviceConfigTests : IDisposable
         Assert.Equal(0, _device.Dma.Tail);
         Assert.Equal(0u, _device.Config.Read(pcie + 8) & (1u << 15));
     }
+
+    [Fact]
+    public void TdispFacts_BarsMsixAndSecurityRanges_AsProgrammed()
+    {
+        using var platform = new SevTioPlatform(DmaRun.Config());
+        PlatformBringUp.Run(platform);
+        var device = platform.Device;
+
+        var bars = device.ReadBars();
+        Assert.Equal(PlatformBringUp.RegisterBarAddress, bars[0].Base);
+        Assert.Equal(TdispDevice.RegisterBarBytes, bars[0].Size);
+        Assert.Equal(PlatformBringUp.MsixBarAddress, bars[1].Base);
+
+        var msix = device.Msix;
+        Assert.Equal((TdispDevice.MsixBar, (ulong)TdispDevice.MsixTableOffset, (ulong)TdispDevice.MsixPbaOffset), (msix.TableBar, msix.TableOffset, msix.PbaOffset));
+        Assert.Equal((ulong)(device.Settings.MsixVectors * 16), msix.TableLength);
+        Assert.NotEqual(0, msix.MessageControl & 0x8000); // enabled by the bring-up
+
+        Assert.Contains(device.SecurityRelevantConfigRanges, r => r.Offset == device.IdeCapabilityOffset);
+        Assert.Contains(device.SecurityRelevantConfigRanges, r => r.Offset == device.Config.FindCapability(MsixCapability.CapabilityId));
+    }
 }

@@ -133,4 +133,16 @@ public sealed class RootPortTests
         Assert.Equal(first, f);
         Assert.Equal(count, n);
     }
+
+    [Fact]
+    public void Config_CarriesTheIdeCapabilityForHostSoftware()
+    {
+        using var platform = new SevTioPlatform(DmaRun.Config());
+        var root = platform.RootPort;
+
+        Assert.Equal(root.IdeCapabilityOffset, root.Config.FindExtendedCapability(Ide.IdeCapability.ExtendedCapabilityId));
+        Assert.Equal(0x0604u, root.Config.Read(0x08) >> 16); // a PCI-to-PCI bridge
+        PlatformBringUp.Run(platform);
+        Assert.Equal(Ide.IdeStreamState.Secure, root.Ide.FindStream(PlatformBringUp.StreamId)!.State);
+    }
 }
