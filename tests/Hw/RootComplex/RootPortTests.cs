@@ -1,4 +1,5 @@
 using SevTio.Hw.Device;
+using SevTio.Hw.Ide;
 using SevTio.Hw.Iommu;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Platform;
@@ -140,9 +141,9 @@ public sealed class RootPortTests
         using var platform = new SevTioPlatform(DmaRun.Config());
         var root = platform.RootPort;
 
-        Assert.Equal(root.IdeCapabilityOffset, root.Config.FindExtendedCapability(Ide.IdeCapability.ExtendedCapabilityId));
+        Assert.Equal(root.IdeCapabilityOffset, root.Config.FindExtendedCapability(IdeCapability.ExtendedCapabilityId));
         Assert.Equal(0x0604u, root.Config.Read(0x08) >> 16); // a PCI-to-PCI bridge
         PlatformBringUp.Run(platform);
-        Assert.Equal(Ide.IdeStreamState.Secure, root.Ide.FindStream(PlatformBringUp.StreamId)!.State);
+        Assert.Equal(IdeStreamState.Secure, root.Ide.FindStream(PlatformBringUp.StreamId)!.State);
     }
 }
