@@ -20,10 +20,10 @@ internal enum DmaBatchKind : byte
 /// </summary>
 internal sealed class DmaBatch
 {
-    public const int Capacity = 272;
+    public const int Capacity = 528;
 
     /// <summary>Submit once this many TLPs are in and the last one closed its IDE unit.</summary>
-    public const int SubmitThreshold = 256;
+    public const int SubmitThreshold = 512;
 
     public DmaBatch()
     {

@@ -22,6 +22,7 @@ namespace SevTio.Hw.Platform;
 internal sealed class DmaDataPipeline : IDisposable
 {
     private const int Batches = 4;
+    private const int SpinsBeforeBlocking = 40;
 
     private readonly RootPort _root;
     private readonly TdispDevice _device;
@@ -123,13 +124,7 @@ internal sealed class DmaDataPipeline : IDisposable
 
     private DmaBatch WaitForReturn()
     {
-        var reader = _free!.Reader;
-        DmaBatch? batch;
-        while (!reader.TryRead(out batch))
-        {
-            reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
-        }
-
+        var batch = Take(_free!.Reader) ?? throw new InvalidOperationException("the DMA data path's worker stopped");
         _inFlight--;
         return batch;
     }
@@ -137,20 +132,44 @@ internal sealed class DmaDataPipeline : IDisposable
     private void WorkerLoop()
     {
         var reader = _full!.Reader;
-        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (Take(reader) is { } batch)
         {
-            while (reader.TryRead(out var batch))
+            try
             {
-                try
-                {
-                    Consume(batch);
-                }
-                catch (Exception e)
-                {
-                    _failure ??= e;
-                }
+                Consume(batch);
+            }
+            catch (Exception e)
+            {
+                _failure ??= e;
+            }
 
-                _free!.Writer.TryWrite(batch);
+            _free!.Writer.TryWrite(batch);
+        }
+    }
+
+    /// <summary>
+    /// The next batch from <paramref name="reader"/>: spins briefly first (the other side usually hands one over within
+    /// microseconds), then blocks; null once the channel is completed and empty.
+    /// </summary>
+    private static DmaBatch? Take(ChannelReader<DmaBatch> reader)
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            if (reader.TryRead(out var batch))
+            {
+                return batch;
+            }
+
+            if (spinner.Count < SpinsBeforeBlocking)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+                continue;
+            }
+
+            if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+            {
+                return null;
             }
         }
     }
