@@ -210,6 +210,7 @@ public sealed class DmaEngine : IDmaTransportClient, ISimEventHandler
     /// <summary>Stops the engine and clears HEAD, TAIL and ERROR (CTRL.RST, or a Function Level Reset).</summary>
     public void Reset()
     {
+        _transport?.Abort();
         State = DmaEngineState.Idle;
         _head["HEAD"].Value = 0;
         _tail["TAIL"].Value = 0;

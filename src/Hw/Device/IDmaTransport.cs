@@ -23,4 +23,10 @@ public interface IDmaTransport
 
     /// <summary>An MSI-X message: a posted 4-byte write of <paramref name="data"/> to <paramref name="address"/>.</summary>
     void PostMessage(ulong address, uint data, DmaGrant grant);
+
+    /// <summary>
+    /// The engine was reset (CTRL.RST, Function Level Reset): issue nothing more for the current job. Requests already on
+    /// the link complete; their answers are ignored.
+    /// </summary>
+    void Abort();
 }

@@ -131,6 +131,22 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
         Pump();
     }
 
+    public void Abort()
+    {
+        _dataActive = false;
+        _inTransfer = false;
+        _haveChunk = false;
+        _control.Clear();
+        for (var t = 0; t < _tags.Length; t++)
+        {
+            if (_tags[t].InUse)
+            {
+                // Its completions still arrive; they free the tag and nothing else.
+                _tags[t].Orphaned = true;
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- transmit
 
     void ILinkSendRetry.OnSendRetry(LinkPort port) => Pump();
@@ -512,7 +528,7 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
             return;
         }
 
-        var accepted = _client.AcceptCompletion(entry.Tee);
+        var accepted = !entry.Orphaned && _client.AcceptCompletion(entry.Tee);
         if (accepted && (_functional || entry.Transfer == DescriptorTag))
         {
             Span<byte> plain = stackalloc byte[tlp.Layout.PayloadBytes];
@@ -554,6 +570,12 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
         var entry = _tags[tag];
         _tags[tag] = default;
         _freeTags.Push(tag);
+        if (entry.Orphaned)
+        {
+            Pump();
+            return;
+        }
+
         if (entry.Transfer == DescriptorTag)
         {
             _client.OnDescriptorFetched(status, _descriptor);
@@ -705,6 +727,9 @@ public sealed class PacketDmaTransport : IDmaTransport, ILinkReceiver, ILinkSend
     private record struct TagEntry(bool InUse, long Transfer, ulong Address, int Length, long DeviceOffset, int Received, bool Tee)
     {
         public DmaStatus Status;
+
+        /// <summary>Issued before an <see cref="Abort"/>: its answer is dropped.</summary>
+        public bool Orphaned;
     }
 
     private struct TransferTrack

@@ -81,6 +81,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private bool _descriptorTee;
     private DmaBatch? _batch;
     private bool _sliceScheduled;
+    private long _generation;
 
     // A read transfer in progress (requests are planned one by one).
     private bool _inRead;
@@ -166,7 +167,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         }
 
         _descriptorTee = tee;
-        _scheduler.Schedule(back.Arrival, this, EventPriority.Completion, EventDescriptor);
+        _scheduler.Schedule(back.Arrival, this, EventPriority.Completion, EventDescriptor, _generation);
     }
 
     public void StartDataPhase(in DmaJob job)
@@ -231,6 +232,14 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         }
     }
 
+    public void Abort()
+    {
+        _dataActive = false;
+        _inRead = false;
+        _generation++;
+        SubmitBatch();
+    }
+
     void ISimEventHandler.OnEvent(Scheduler scheduler, long arg0, long arg1)
     {
         switch (arg0)
@@ -240,6 +249,11 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 Slice();
                 break;
             case EventDescriptor:
+                if (arg1 != _generation)
+                {
+                    break; // the engine was reset while the fetch was in flight
+                }
+
                 var status = _descriptorStatus;
                 if (status == DmaStatus.Success && !_client.AcceptCompletion(_descriptorTee))
                 {
@@ -249,7 +263,11 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 _client.OnDescriptorFetched(status, _descriptor);
                 break;
             case EventReadDone:
-                FinishDataPhase();
+                if (arg1 == _generation)
+                {
+                    FinishDataPhase();
+                }
+
                 break;
             case EventMessage:
                 var message = _messages.Dequeue();
@@ -329,7 +347,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         }
 
         SubmitBatch();
-        _scheduler.Schedule(SimTime.Max(_lastArrival, _scheduler.Now), this, EventPriority.Completion, EventReadDone);
+        _scheduler.Schedule(SimTime.Max(_lastArrival, _scheduler.Now), this, EventPriority.Completion, EventReadDone, _generation);
         _dataActive = false;
     }
 
