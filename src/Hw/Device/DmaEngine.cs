@@ -255,6 +255,7 @@ public sealed class DmaEngine : IDmaTransportClient, ISimEventHandler
         Statistics.RecordJob(status == DmaStatus.Success, report.Duration);
         if (_jobSpan is not null)
         {
+            _jobSpan.SetTag("sevtio.dma.cookie", (long)_descriptor.Cookie);
             _jobSpan.SetTag("sevtio.dma.status", status.ToString());
             _jobSpan.SetTag("sevtio.dma.transfers", transfersDone);
             _jobSpan.SetTag("sevtio.dma.bytes", transfersDone * _descriptor.Size);

@@ -248,7 +248,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
             _memory.Write(t.MemoryKeyAsid, hpa, plain.Slice(first, length));
         }
 
-        Interlocked.Add(ref Counters.BytesWritten, length);
+        Counters.BytesWritten += length;
     }
 
     /// <summary>Stores a write TLP that travelled without IDE (its payload is plaintext).</summary>
@@ -257,21 +257,21 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
         ArgumentNullException.ThrowIfNull(tlp);
         EnabledBytes(in tlp.Header, out var first, out var length);
         _memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, tlp.Payload.Slice(first, length));
-        Interlocked.Add(ref Counters.BytesWritten, length);
+        Counters.BytesWritten += length;
     }
 
     /// <summary>Stores a few bytes of control data (a completion record) where the IOMMU said: the burst level's posted control writes.</summary>
     public void WriteControl(in IommuTranslation t, ReadOnlySpan<byte> data)
     {
         _memory.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
-        Interlocked.Add(ref Counters.BytesWritten, data.Length);
+        Counters.BytesWritten += data.Length;
     }
 
     /// <summary>Reads <paramref name="destination"/>.Length bytes for a completion: decrypted under the guest's key for a private page, raw otherwise.</summary>
     public void FillCompletion(in IommuTranslation t, ulong offsetFromTranslatedAddress, Span<byte> destination)
     {
         _memory.Read(t.MemoryKeyAsid, t.HostPhysicalAddress + offsetFromTranslatedAddress, destination);
-        Interlocked.Add(ref Counters.BytesRead, destination.Length);
+        Counters.BytesRead += destination.Length;
     }
 
     /// <summary>The enabled bytes of a memory request's payload: offset of the first, and how many (first to last enabled byte).</summary>

@@ -2,8 +2,8 @@ namespace SevTio.Hw.RootComplex;
 
 /// <summary>
 /// Plain-field counters of the root port. The simulation thread updates the request counters; the bytes actually moved
-/// (<see cref="BytesWritten"/>, <see cref="BytesRead"/>) are updated by whichever thread moves them (the functional
-/// data path may run on a worker).
+/// (<see cref="BytesWritten"/>, <see cref="BytesRead"/>) by whichever single thread moves them at the time (the burst
+/// level's worker during a write job's data phase; read them after the data path drained).
 /// </summary>
 public sealed class RootPortCounters
 {

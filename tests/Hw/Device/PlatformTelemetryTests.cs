@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
+using SevTio.Hw.Device;
+using SevTio.Hw.Telemetry;
 using SevTio.Hw.Platform;
 
 namespace SevTio.Hw.Tests.Device;
@@ -114,5 +117,44 @@ public sealed class PlatformTelemetryTests
 
         // A quarter of a MiB at about 50 GB/s plus a descriptor round trip: a few microseconds of simulated time each.
         Assert.All(durations, d => Assert.InRange(d, 2e-6, 20e-6));
+    }
+
+    [Fact]
+    public void DmaJob_IsASpanOnSimulatedTime()
+    {
+        const ulong cookie = 0x5E70_C0FF_EE00_0001;
+        var spans = new List<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == DmaStatistics.MeterName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = a =>
+            {
+                if (a.GetTagItem("sevtio.dma.cookie") is long c && (ulong)c == cookie)
+                {
+                    lock (spans)
+                    {
+                        spans.Add(a);
+                    }
+                }
+            },
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        using var platform = new SevTioPlatform(DmaRun.Config(functional: false));
+        var guest = PlatformBringUp.Run(platform);
+        var start = platform.Scheduler.Now;
+        guest.WriteDescriptor(0, new DmaDescriptor(DmaOpcode.Write, 0, 0, 64, 4096, 0, guest.WindowGpa, 1 << 20, 0, guest.CompletionGpa, cookie));
+        guest.WriteRegister(0x24, 1);
+        platform.Scheduler.RunUntilIdle();
+
+        var span = Assert.Single(spans);
+        Assert.Equal("dma.job", span.OperationName);
+        var startPs = (long)span.GetTagItem(SimSpan.StartAttribute)!;
+        var endPs = (long)span.GetTagItem(SimSpan.EndAttribute)!;
+        Assert.True(startPs >= start.Picoseconds);
+        Assert.InRange(endPs - startPs, 5_000_000, 20_000_000); // 256 KiB at ~50 GB/s plus a descriptor fetch: ~6 us
+        Assert.Equal(SimSpan.ToTimestamp(SevTio.Hw.Simulation.SimTime.FromPicoseconds(startPs)), span.StartTimeUtc);
+        Assert.Equal("Success", span.GetTagItem("sevtio.dma.status"));
     }
 }
