@@ -48,6 +48,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private readonly LinkPort _down;
     private readonly bool _functional;
     private readonly DmaDataPipeline? _pipeline;
+    private readonly bool _offloadWrites;
     private readonly TransferCostCache _writeCosts;
     private readonly TransferCostCache _requestCosts;
     private readonly TransferCostCache _completionCosts;
@@ -121,10 +122,14 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _completionCosts = new TransferCostCache((a, n) => _timing.CompletionCost(a, n, _completions));
         _repeatTranslation = repeatTranslationLatency;
         device.Ide.AttachTiming(_up);
-        if (functional)
+        if (functional || workers >= 2)
         {
-            _pipeline = new DmaDataPipeline(root, device, workers);
+            _pipeline = new DmaDataPipeline(root, device, this, workers);
         }
+
+        // Timing mode on two workers: the worker completes planned writes (IOMMU, commit times, latency) while this
+        // thread plans the next ones. Functional mode keeps them here: its TLPs need the translations to be built.
+        _offloadWrites = !functional && workers >= 2;
     }
 
     /// <summary>How far ahead of the scheduler one event may plan link time.</summary>
@@ -220,13 +225,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         else
         {
             // A message address outside the interrupt window is an ordinary DMA write.
+            Drain();
             Span<byte> bytes = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(bytes, data);
             var t = _root.Translate(_client.RequesterId, address, 4, MemoryAccess.Write, grant.TeeOriginated);
             if (t.Allowed)
             {
                 _root.CommitTime(sent.Arrival, in t, 4);
-                Drain();
                 _root.WriteControl(in t, bytes);
             }
         }
@@ -367,6 +372,11 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _client.OnDataPhaseDone(_status, _done, _lastArrival);
     }
 
+    /// <summary>
+    /// Plans one write transfer: its link reservation (the part the link's timing depends on). The rest — translation
+    /// per page, commit times, latency — follows in <see cref="CompleteWrite"/>, inline or, in timing mode with two
+    /// workers, on the worker (posted writes: nothing on the link waits for it).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteTransfer(long index, bool tee)
     {
@@ -374,26 +384,47 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         var size = _job.TransferSize;
         var cost = _writeCosts.Get(address, size);
         var sent = ReservePostedBurst(cost, size);
-        var issued = sent.Start - _up.TransmitPipelineLatency;
+        var plan = new WritePlan(address, size, cost.WireBytes, _job.DeviceOffsetOf(index), sent, sent.Start - _up.TransmitPipelineLatency, tee);
+        if (_offloadWrites)
+        {
+            var batch = Batch(DmaBatchKind.WritePlans);
+            batch.Plans[batch.Count++] = plan;
+            if (batch.Count >= DmaBatch.SubmitThreshold)
+            {
+                SubmitBatch();
+            }
+
+            return;
+        }
+
+        CompleteWrite(in plan);
+    }
+
+    /// <summary>The root-port side of a planned write: the IOMMU per page, in-order commit times, the transfer's latency, and (functional) its TLPs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void CompleteWrite(in WritePlan plan)
+    {
+        var sent = plan.Sent;
+        var size = plan.Size;
         var flight = sent.Arrival - sent.End;
         var committed = true;
         var commit = SimTime.Zero;
-        var page = address;
+        var page = plan.Address;
         long through = 0;
         var remaining = (long)size;
         while (remaining > 0)
         {
             var segment = (int)Math.Min(remaining, PhysicalMemory.PageSize - (long)(page & PhysicalMemory.PageOffsetMask));
-            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, tee);
+            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee);
             var first = Math.Min(segment, _mps);
             var last = segment - (((segment - 1) >> _mpsShift) << _mpsShift);
             if (t.Allowed)
             {
-                var firstArrival = through + first == size ? sent.Arrival : sent.Start + Proportion(cost.WireBytes, through + first, size) + flight;
+                var firstArrival = through + first == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + first, size) + flight;
                 commit = _root.CommitTime(firstArrival, in t, first);
                 if (segment > first)
                 {
-                    var lastArrival = through + segment == size ? sent.Arrival : sent.Start + Proportion(cost.WireBytes, through + segment, size) + flight;
+                    var lastArrival = through + segment == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + segment, size) + flight;
                     var hit = t with { Latency = _repeatTranslation };
                     commit = _root.CommitTime(lastArrival, in hit, last);
                 }
@@ -405,7 +436,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
             if (_functional)
             {
-                ProduceWrites(page, segment, _job.DeviceOffsetOf(index) + through, in t, tee, NextSegmentPayload(page + (ulong)segment, remaining - segment));
+                ProduceWrites(page, segment, plan.DeviceOffset + through, in t, plan.Tee, NextSegmentPayload(page + (ulong)segment, remaining - segment));
             }
 
             through += segment;
@@ -415,7 +446,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
         if (committed)
         {
-            _client.Statistics.RecordTransfer(write: true, size, issued, commit);
+            _client.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
         }
         else
         {

@@ -11,6 +11,9 @@ internal enum DmaBatchKind : byte
 
     /// <summary>Host → device completions: the device verifies them and copies their data into device memory.</summary>
     Completions,
+
+    /// <summary>Planned write transfers (timing mode): the worker does their translations, commit times and latency.</summary>
+    WritePlans,
 }
 
 /// <summary>
@@ -25,19 +28,15 @@ internal sealed class DmaBatch
     /// <summary>Submit once this many TLPs are in and the last one closed its IDE unit.</summary>
     public const int SubmitThreshold = 512;
 
-    public DmaBatch()
-    {
-        for (var i = 0; i < Capacity; i++)
-        {
-            Tlps[i] = new Tlp();
-        }
-    }
-
     public DmaBatchKind Kind;
 
     public int Count;
 
+    /// <summary>TLP slots, created on first use (a batch of write plans needs none).</summary>
     public readonly Tlp[] Tlps = new Tlp[Capacity];
+
+    /// <summary>Write plans (<see cref="DmaBatchKind.WritePlans"/>).</summary>
+    public readonly WritePlan[] Plans = new WritePlan[Capacity];
 
     /// <summary>Writes: where the TLP goes (HPA of its first enabled byte, private or shared).</summary>
     public readonly IommuTranslation[] Translations = new IommuTranslation[Capacity];
@@ -57,7 +56,7 @@ internal sealed class DmaBatch
     public Tlp Next(out int index)
     {
         index = Count++;
-        var tlp = Tlps[index];
+        var tlp = Tlps[index] ??= new Tlp();
         tlp.Cookie = index;
         Use[index] = false;
         return tlp;

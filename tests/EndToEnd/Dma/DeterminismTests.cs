@@ -7,11 +7,12 @@ namespace SevTio.EndToEnd.Tests.Dma;
 public sealed class DeterminismTests
 {
     [Theory]
-    [InlineData("write", "seq")]
-    [InlineData("read", "random")]
-    public void FunctionalBurst_OneAndTwoWorkers_SimulatedFiguresBitIdentical(string direction, string pattern)
+    [InlineData("write", "seq", "functional")]
+    [InlineData("read", "random", "functional")]
+    [InlineData("write", "random", "timing")]
+    public void Burst_OneAndTwoWorkers_SimulatedFiguresBitIdentical(string direction, string pattern, string crypto)
     {
-        string[] set = [$"workload.direction={direction}", $"workload.pattern={pattern}", "workload.total=4MiB", "workload.window=2MiB", "seed=7"];
+        string[] set = [$"workload.direction={direction}", $"workload.pattern={pattern}", "workload.total=4MiB", "workload.window=2MiB", "seed=7", $"crypto.mode={crypto}"];
         var one = Scenario.Simulated(Scenario.Run(1, set));
         var two = Scenario.Simulated(Scenario.Run(2, set));
 
