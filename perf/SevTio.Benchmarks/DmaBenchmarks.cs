@@ -60,9 +60,12 @@ public class DmaBenchmarks
     public void SetupFunctionalOneThread() => Build(CryptoMode.Functional, 1);
 
     [IterationSetup(Target = nameof(TimingBulkWrite))]
-    public void SetupTiming() => Build(CryptoMode.Timing, 1);
+    public void SetupTiming() => Build(CryptoMode.Timing, 2);
 
-    [IterationCleanup(Targets = [nameof(FunctionalPrivateWrite), nameof(FunctionalPrivateWriteOneThread), nameof(TimingBulkWrite)])]
+    [IterationSetup(Target = nameof(TimingBulkWriteOneThread))]
+    public void SetupTimingOneThread() => Build(CryptoMode.Timing, 1);
+
+    [IterationCleanup(Targets = [nameof(FunctionalPrivateWrite), nameof(FunctionalPrivateWriteOneThread), nameof(TimingBulkWrite), nameof(TimingBulkWriteOneThread)])]
     public void Cleanup()
     {
         _platform?.Dispose();
@@ -98,9 +101,13 @@ public class DmaBenchmarks
     [Benchmark]
     public long FunctionalPrivateWriteOneThread() => RunDma();
 
-    /// <summary>The same with <c>crypto.mode=timing</c>: lengths and timing only.</summary>
+    /// <summary>The same with <c>crypto.mode=timing</c>: lengths and timing only (write completion on a second thread).</summary>
     [Benchmark]
     public long TimingBulkWrite() => RunDma();
+
+    /// <summary>Timing mode on one thread.</summary>
+    [Benchmark]
+    public long TimingBulkWriteOneThread() => RunDma();
 
     private void Build(CryptoMode crypto, int workers)
     {

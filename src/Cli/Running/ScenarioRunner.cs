@@ -141,7 +141,8 @@ public static class ScenarioRunner
         r.Add("host.payload_gbytes_per_s", stats.Bytes / hostSeconds / 1e9, "GB/s", "DMA payload moved per host second (functional mode: real bytes through real cryptography)");
         r.Add("sim.realtime_factor", simTime.TotalSeconds / hostSeconds, "1", "Simulated seconds per host second of the DMA phase (≥ 1: faster than real time)");
         r.Add("sim.events_per_s", events / hostSeconds, "{event}/s", "Scheduler events per host second");
-        r.Add("sim.workers", platform.Configuration.Fidelity == SimulationFidelity.Burst && platform.Configuration.Crypto == CryptoMode.Functional ? platform.Configuration.Workers : 1, "{thread}", "Threads of the functional data path");
+        r.Add("sim.workers", platform.Configuration.Fidelity == SimulationFidelity.Burst ? platform.Configuration.Workers : 1, "{thread}",
+            "Threads of the burst level's data path (functional: device side and host side; timing: link planning and write completion)");
     }
 
     /// <summary>1 − bandwidth with IDE / bandwidth without, from the link equations, for the workload's size and direction.</summary>
