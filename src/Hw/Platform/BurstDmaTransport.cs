@@ -30,7 +30,8 @@ namespace SevTio.Hw.Platform;
 /// memory and sealed by the device's IDE stream, then verified and written by the root port (fused decrypt → memory
 /// encrypt); read completions are read from memory and sealed by the root port, then verified and stored in device
 /// memory — through <see cref="DmaDataPipeline"/>, on one or two threads. Timing mode does no cipher work and copies
-/// nothing.</para>
+/// nothing; with two workers the second completes planned writes (<see cref="WritePlan"/>: IOMMU, commit times,
+/// latency), which nothing on the link waits for.</para>
 /// </remarks>
 public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDisposable
 {
