@@ -57,6 +57,12 @@ public readonly struct DmaJob
     /// <summary>The driver asked for T=0 requests.</summary>
     public bool NonTee { get; }
 
+    /// <summary>Transfers land at pseudo-random slots (else sequentially).</summary>
+    public bool IsRandom => _random;
+
+    /// <summary>The window's end: a sequential walker wraps to <see cref="DmaDescriptor.WindowBase"/> here.</summary>
+    public ulong SequentialWrap => _windowBase + (_slots * _size);
+
     /// <summary>DMA address of transfer <paramref name="index"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong AddressOf(long index)

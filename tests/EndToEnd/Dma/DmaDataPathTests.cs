@@ -131,4 +131,26 @@ public sealed class DmaDataPathTests
         Assert.Equal(0, platform.Iommu.Counters.TrustedTranslations);
         Assert.True(platform.Iommu.Counters.Translations > 0);
     }
+
+    [Theory]
+    [InlineData(SimulationFidelity.Burst)]
+    [InlineData(SimulationFidelity.Packet)]
+    public void Write_SequentialPatternWrapsTheWindow_LastPassWins(SimulationFidelity fidelity)
+    {
+        const int window = 64 << 10;
+        using var platform = Platform(fidelity, 2, 1);
+        var guest = PlatformBringUp.Run(platform);
+        new Random(40).NextBytes(platform.Device.Memory.Span);
+
+        // Four passes over a 64 KiB window in 4 KiB transfers, spread over three descriptors (START_INDEX continues).
+        var driver = new DmaWorkloadDriver(guest, new DmaWorkload { TotalBytes = 4 * window, WindowBytes = window, JobBytes = 96 << 10 });
+        driver.Start();
+        platform.Scheduler.RunWhile(() => !driver.Done);
+        platform.Drain();
+        Assert.Equal(3, driver.JobsCompleted);
+
+        var seen = new byte[window];
+        guest.Read(guest.WindowGpa, seen);
+        Assert.Equal(platform.Device.Memory.Span.Slice(3 * window, window).ToArray(), seen);
+    }
 }
