@@ -1,0 +1,21 @@
+using SevTio.Guest.Memory;
+using SevTio.Guest.Pci;
+
+namespace SevTio.Guest;
+
+/// <summary>
+/// Everything the platform must hand the guest kernel at boot besides the vCPU: its memory layout (private RAM, the
+/// shared window with the GHCB, optionally a host-placed SWIOTLB pool), its secrets (VMPCK), the PCI functions it sees
+/// with their config-space accessors, and the MMIO path to their BARs.
+/// </summary>
+public sealed record GuestPlatform
+{
+    public required GuestMemoryLayout Memory { get; init; }
+
+    public required GuestSecrets Secrets { get; init; }
+
+    public IReadOnlyList<GuestPciFunction> PciFunctions { get; init; } = [];
+
+    /// <summary>CPU loads/stores to device MMIO; null if the guest has no devices to drive.</summary>
+    public IGuestMmio? Mmio { get; init; }
+}

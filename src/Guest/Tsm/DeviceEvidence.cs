@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using SevTio.Protocols.GuestMessages;
+using SevTio.Protocols.Psp;
+using SevTio.Protocols.Tdisp;
+using SevTio.Protocols.Tsm;
+
+namespace SevTio.Guest.Tsm;
+
+/// <summary>
+/// What the guest learned about a TDI at lock: the PSP-authenticated TIO_MSG_TDI_INFO_RSP (digests, lock flags, SPDM
+/// algorithms), the TDISP state the hypervisor returned in RDX, the three blobs the hypervisor copied into shared pages
+/// (untrusted until their digests match), the parsed report and the digest checks.
+/// </summary>
+public sealed class DeviceEvidence
+{
+    public DeviceEvidence(TdiInfoResponse info, TsmTdispState state, byte[] report, byte[] certificates, byte[] measurements)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(certificates);
+        ArgumentNullException.ThrowIfNull(measurements);
+        Info = info;
+        State = state;
+        Report = report;
+        Certificates = certificates;
+        Measurements = measurements;
+    }
+
+    /// <summary>The PSP's answer: authenticated under the VMPCK.</summary>
+    public TdiInfoResponse Info { get; }
+
+    /// <summary>The TDISP state as the hypervisor reported it (RDX; informational).</summary>
+    public TsmTdispState State { get; }
+
+    /// <summary>The DEVICE_INTERFACE_REPORT bytes the hypervisor handed over.</summary>
+    public byte[] Report { get; }
+
+    /// <summary>The device certificate chain blob.</summary>
+    public byte[] Certificates { get; }
+
+    /// <summary>The device measurements blob.</summary>
+    public byte[] Measurements { get; }
+
+    /// <summary>The report, parsed (null until parsed).</summary>
+    public TdispDeviceInterfaceReport? ParsedReport { get; internal set; }
+
+    /// <summary>The digest checks (<see cref="DigestCheck.NotChecked"/> until <see cref="Verify"/> ran).</summary>
+    public EvidenceCheck Check { get; private set; }
+
+    /// <summary>SHA-384 of the measurements blob (the value a measurement policy pins).</summary>
+    public Sha384Digest MeasurementsDigest => Digest(Measurements);
+
+    /// <summary>SHA-384 of the certificates blob (the device identity a policy may pin).</summary>
+    public Sha384Digest CertificatesDigest => Digest(Certificates);
+
+    /// <summary>
+    /// Hashes each blob and compares it with the PSP's digest — the check the seed leaves as a TODO. A measurements
+    /// digest the PSP flags as not valid fails unless <paramref name="requireMeasurements"/> is false.
+    /// </summary>
+    public EvidenceCheck Verify(bool requireMeasurements = true)
+    {
+        var measurements = (Info.MeasurementFlags & TioMeasurementFlags.DigestValid) == 0
+            ? (requireMeasurements ? DigestCheck.NotValid : DigestCheck.Match)
+            : Compare(Measurements, Info.MeasurementsDigest);
+        Check = new EvidenceCheck(Compare(Report, Info.InterfaceReportDigest), Compare(Certificates, Info.CertificatesDigest), measurements);
+        return Check;
+    }
+
+    public static Sha384Digest Digest(ReadOnlySpan<byte> blob)
+    {
+        Span<byte> hash = stackalloc byte[Sha384Digest.Length];
+        SHA384.HashData(blob, hash);
+        return Sha384Digest.FromBytes(hash);
+    }
+
+    private static DigestCheck Compare(byte[] blob, Sha384Digest expected)
+    {
+        if (blob.Length == 0)
+        {
+            return DigestCheck.Missing;
+        }
+
+        Span<byte> hash = stackalloc byte[Sha384Digest.Length];
+        SHA384.HashData(blob, hash);
+        return CryptographicOperations.FixedTimeEquals(hash, expected) ? DigestCheck.Match : DigestCheck.Mismatch;
+    }
+}
