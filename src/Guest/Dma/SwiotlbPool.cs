@@ -41,6 +41,7 @@ public sealed class SwiotlbPool
     private readonly int[] _list;
     private readonly int[] _allocSize;
     private readonly ulong[] _origAddr;
+    private readonly bool[] _mappingStart;
     private readonly int[] _areaIndex;
     private readonly int[] _areaUsed;
     private readonly int _areaSlots;
@@ -87,6 +88,7 @@ public sealed class SwiotlbPool
         _list = new int[Slots];
         _allocSize = new int[Slots];
         _origAddr = new ulong[Slots];
+        _mappingStart = new bool[Slots];
         _areaIndex = new int[areas];
         _areaUsed = new int[areas];
         _maxSlots = (segmentBoundaryMask >> SlotShift) + 1;
@@ -172,13 +174,14 @@ public sealed class SwiotlbPool
     /// <summary><c>swiotlb_release_slots</c>: returns the mapping that starts at slot <paramref name="index"/>.</summary>
     public void Release(int index)
     {
-        if ((uint)index >= (uint)Slots || _allocSize[index] == 0 || _list[index] != 0)
+        if ((uint)index >= (uint)Slots || !_mappingStart[index])
         {
             throw new InvalidOperationException($"slot {index} does not start a mapping");
         }
 
         var slots = SlotsFor(_allocSize[index]);
         var area = index / _areaSlots;
+        _mappingStart[index] = false;
         var count = index + slots < AlignUp(index + 1, SegmentSlots) ? _list[index + slots] : 0;
 
         // Step 1: free the run, merging with the free slots after it.
@@ -268,6 +271,8 @@ public sealed class SwiotlbPool
             _allocSize[i] = allocSize - ((i - first) << SlotShift);
             _origAddr[i] = origAddr + ((ulong)(i - first) << SlotShift);
         }
+
+        _mappingStart[first] = true;
 
         // The free slots just below the run now end where it starts.
         var count = 0;

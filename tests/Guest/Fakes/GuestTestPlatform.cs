@@ -193,13 +193,24 @@ internal sealed class GuestTestPlatform : IDisposable
         return true;
     }
 
-    /// <summary>The device writes through the IOMMU (T=0 ordinary, T=1 trusted); bytes land only if it allows.</summary>
+    /// <summary>
+    /// The device writes through the IOMMU (T=0 ordinary, T=1 trusted), one request per 4 KiB page as TLPs never cross
+    /// one; bytes land only where it allows. Returns the first refusal, or the last translation.
+    /// </summary>
     public IommuTranslation DeviceDmaWrite(ulong address, ReadOnlySpan<byte> data, bool trusted)
     {
-        var t = Iommu.Translate(DmaRequest.Write(DeviceAddress.RequesterId, address, data.Length, trusted));
-        if (t.Allowed)
+        IommuTranslation t = default;
+        for (var done = 0; done < data.Length;)
         {
-            Controller.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
+            var chunk = PhysicalMemory.ChunkInPage(address + (ulong)done, data.Length - done);
+            t = Iommu.Translate(DmaRequest.Write(DeviceAddress.RequesterId, address + (ulong)done, chunk, trusted));
+            if (!t.Allowed)
+            {
+                return t;
+            }
+
+            Controller.Write(t.MemoryKeyAsid, t.HostPhysicalAddress, data.Slice(done, chunk));
+            done += chunk;
         }
 
         return t;
@@ -207,10 +218,18 @@ internal sealed class GuestTestPlatform : IDisposable
 
     public IommuTranslation DeviceDmaRead(ulong address, Span<byte> data, bool trusted)
     {
-        var t = Iommu.Translate(DmaRequest.Read(DeviceAddress.RequesterId, address, data.Length, trusted));
-        if (t.Allowed)
+        IommuTranslation t = default;
+        for (var done = 0; done < data.Length;)
         {
-            Controller.Read(t.MemoryKeyAsid, t.HostPhysicalAddress, data);
+            var chunk = PhysicalMemory.ChunkInPage(address + (ulong)done, data.Length - done);
+            t = Iommu.Translate(DmaRequest.Read(DeviceAddress.RequesterId, address + (ulong)done, chunk, trusted));
+            if (!t.Allowed)
+            {
+                return t;
+            }
+
+            Controller.Read(t.MemoryKeyAsid, t.HostPhysicalAddress, data.Slice(done, chunk));
+            done += chunk;
         }
 
         return t;
