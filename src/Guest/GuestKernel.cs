@@ -33,13 +33,12 @@ public sealed class GuestKernel : IDisposable
         Timing = options.Timing.Validate();
         Ghcb = new GhcbClient(vcpu, Layout.GhcbGpa);
         Ram = new GuestPageAllocator(Layout.RamBase, Layout.RamSize);
-        var window = Layout.SharedSize > PhysicalMemory.PageSize
-            ? new GuestPageAllocator(Layout.SharedBase + PhysicalMemory.PageSize, Layout.SharedSize - PhysicalMemory.PageSize)
-            : null;
+        var window = Layout.SharedSize != 0 ? new GuestPageAllocator(Layout.SharedBase, Layout.SharedSize) : null;
         PageStates = new PageStateConverter(Ghcb, Timing, Accounting);
         SharedPages = new SharedPageAllocator(window, Ram, PageStates);
+        PrepareRam();
 
-        Messages = CreateChannel(platform.Secrets);
+        Messages = CreateChannel(platform.Secrets ?? ReadSecretsPage());
         Dma = new DmaApi(vcpu, CreateSwiotlb(), Ram, PageStates, Timing, Accounting) { CopiesData = options.CopiesData };
         Pci = new GuestPciBus(platform.PciFunctions, platform.Mmio ?? NoMmio.Instance);
         if (options.Tsm.Enable && SevGuestTsm.IsAdvertised(vcpu.HypervisorFeatures))
@@ -116,6 +115,48 @@ public sealed class GuestKernel : IDisposable
         _meter.Dispose();
     }
 
+    /// <summary>
+    /// Validates RAM the launch left unvalidated (the kernel's memory acceptance, done eagerly here), and keeps page 0
+    /// and the secrets page out of the page allocator.
+    /// </summary>
+    private void PrepareRam()
+    {
+        if (!Layout.RamValidated)
+        {
+            for (var gpa = Layout.RamBase; gpa < Layout.RamBase + Layout.RamSize; gpa += PhysicalMemory.PageSize)
+            {
+                Vcpu.Scheduler.Advance(Timing.PvalidateCost);
+                var status = Vcpu.Memory.Pvalidate(gpa, Hw.Rmp.RmpPageSize.Size4K, validate: true).Status;
+                if (status is not (Hw.Rmp.RmpStatus.Success or Hw.Rmp.RmpStatus.NoUpdate))
+                {
+                    throw new InvalidOperationException($"PVALIDATE of RAM page 0x{gpa:X} failed: {status}");
+                }
+            }
+
+            Log.Add(Vcpu.Scheduler.Now, $"accepted {Layout.RamSize >> 20} MiB of RAM");
+        }
+
+        if (Layout.RamBase == 0)
+        {
+            Ram.Reserve(0, 1);
+        }
+
+        if (Layout.SecretsGpa is { } secrets && secrets != 0)
+        {
+            Ram.Reserve(secrets, 1);
+        }
+    }
+
+    private GuestSecrets ReadSecretsPage()
+    {
+        if (Layout.SecretsGpa is not { } secrets)
+        {
+            throw new ArgumentException("the platform gave the guest neither its VMPCK nor the secrets page address");
+        }
+
+        return GuestSecrets.FromSecretsPage(Vcpu.Memory, secrets, Options.VmpckId);
+    }
+
     private SnpGuestChannel CreateChannel(GuestSecrets secrets)
     {
         if (SharedPages.Allocate(1, out var request) != Errno.None || SharedPages.Allocate(1, out var response) != Errno.None)
@@ -123,7 +164,10 @@ public sealed class GuestKernel : IDisposable
             throw new InvalidOperationException("no shared pages for the guest-message request and response pages");
         }
 
-        return new SnpGuestChannel(Ghcb, secrets.Vmpck, secrets.VmpckId, request, response, SharedPages, Timing, Accounting, secrets.SequenceCounter);
+        return new SnpGuestChannel(Ghcb, secrets.Vmpck, secrets.VmpckId, request, response, SharedPages, Timing, Accounting, secrets.SequenceCounter)
+        {
+            SequenceCounterGpa = secrets.SequenceCounterGpa,
+        };
     }
 
     private SwiotlbPool CreateSwiotlb()

@@ -19,6 +19,9 @@ public sealed record GuestKernelOptions
     /// <summary>SWIOTLB areas (Linux: one per possible CPU).</summary>
     public int SwiotlbAreas { get; init; } = 1;
 
+    /// <summary>The sev-guest driver's <c>vmpck_id</c>: which VMPCK to read from the secrets page (VMPL0 guests use 0).</summary>
+    public byte VmpckId { get; init; }
+
     /// <summary>Bounce copies move real bytes (functional) or are only charged (timing).</summary>
     public bool CopiesData { get; init; } = true;
 }

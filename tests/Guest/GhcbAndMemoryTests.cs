@@ -77,12 +77,55 @@ public sealed class GhcbAndMemoryTests
     [Fact]
     public void Layout_Overlapping_Unaligned_OrGhcbAtZero_Rejected()
     {
-        var good = new GuestMemoryLayout { RamBase = 0x100_0000, RamSize = 0x100_0000, SharedBase = 0x400_0000, SharedSize = 0x1000 };
+        var good = new GuestMemoryLayout { RamBase = 0, RamSize = 0x100_0000, GhcbGpa = 0x100_0000, SharedBase = 0x100_1000, SharedSize = 0x1000 };
         good.Validate();
-        Assert.Throws<ArgumentException>(() => (good with { SharedBase = 0x180_0000 }).Validate());
+        Assert.Throws<ArgumentException>(() => (good with { GhcbGpa = 0x80_0000 }).Validate());
+        Assert.Throws<ArgumentException>(() => (good with { GhcbGpa = 0 }).Validate());
+        Assert.Throws<ArgumentException>(() => (good with { GhcbGpa = 0x100_0800 }).Validate());
         Assert.Throws<ArgumentException>(() => (good with { RamSize = 0x100_0800 }).Validate());
-        Assert.Throws<ArgumentException>(() => (good with { SharedBase = 0, RamBase = 0x10_0000 }).Validate());
-        Assert.Throws<ArgumentException>(() => (good with { SwiotlbBase = 0x400_0000, SwiotlbSize = 0x1000 }).Validate());
+        Assert.Throws<ArgumentException>(() => (good with { SwiotlbBase = 0x100_1000, SwiotlbSize = 0x1000 }).Validate());
+        Assert.Throws<ArgumentException>(() => (good with { SecretsGpa = 0x200_0000 }).Validate());
+    }
+
+    [Fact]
+    public void Boot_SecretsPage_VmpckReadPrivately_CounterKeptInTheOsArea_PageNeverAllocated()
+    {
+        var secrets = GuestTestPlatform.RamGpa + GuestTestPlatform.RamSize - 4096;
+        using var f = new GuestFixture(beforeBoot: p =>
+        {
+            // SNP_LAUNCH_UPDATE (secrets): the PSP fills the page under the guest's key.
+            var page = new byte[4096];
+            p.Vmpck.CopyTo(page, GuestSecrets.VmpckOffset);
+            Assert.True(p.GuestView.Write(secrets, page).Succeeded);
+            p.SecretsGpa = secrets;
+        });
+        Assert.NotEqual(f.Platform.Vmpck, f.Platform.HostRead(secrets + GuestSecrets.VmpckOffset, 32)); // host sees ciphertext
+
+        Assert.Equal(Errno.None, f.Write(GuestFixture.Lock, "tsm0"));
+
+        var counter = new byte[4];
+        Assert.True(f.Platform.GuestView.Read(secrets + GuestSecrets.OsAreaOffset, counter).Succeeded);
+        Assert.Equal(f.Kernel.Messages.SequenceCounter, BitConverter.ToUInt32(counter));
+        Assert.Equal(2u, f.Kernel.Messages.SequenceCounter);
+        var free = f.Kernel.Ram.FreePages;
+        Assert.False(f.Kernel.Ram.TryAllocate(free + 1, out _));
+        while (f.Kernel.Ram.TryAllocate(1, out var gpa))
+        {
+            Assert.NotEqual(secrets, gpa);
+        }
+    }
+
+    [Fact]
+    public void Boot_RamNotValidatedAtLaunch_KernelValidatesIt()
+    {
+        using var platform = new GuestTestPlatform(validateRam: false);
+        Assert.False(platform.RmpEntryAt(GuestTestPlatform.RamGpa).Validated);
+        using var kernel = platform.Boot(new GuestKernelOptions { SwiotlbSize = 1UL << 20 });
+
+        Assert.True(platform.RmpEntryAt(GuestTestPlatform.RamGpa).Validated);
+        Assert.True(platform.RmpEntryAt(GuestTestPlatform.RamGpa + GuestTestPlatform.RamSize - 4096).Validated);
+        Assert.True(kernel.BootTime >= kernel.Timing.PvalidateCost * (long)(GuestTestPlatform.RamSize / 4096));
+        platform.Psp.Dispose();
     }
 
     [Fact]

@@ -70,6 +70,24 @@ public sealed class GuestPageAllocator
         return false;
     }
 
+    /// <summary>Takes pages out of circulation (firmware-owned pages inside RAM, such as the secrets page).</summary>
+    public void Reserve(ulong gpa, long pages)
+    {
+        if (!Contains(gpa) || (gpa & PhysicalMemory.PageOffsetMask) != 0 || pages <= 0 || (long)((gpa - BaseGpa) >> PhysicalMemory.PageShift) + pages > _pages)
+        {
+            throw new ArgumentException($"0x{gpa:X} (+{pages} pages) is not inside the range");
+        }
+
+        var first = (long)((gpa - BaseGpa) >> PhysicalMemory.PageShift);
+        if (FirstUsed(first, pages) >= 0)
+        {
+            throw new InvalidOperationException($"0x{gpa:X} (+{pages} pages) is already in use");
+        }
+
+        Mark(first, pages, used: true);
+        _free -= pages;
+    }
+
     /// <summary>Returns pages to the allocator; freeing pages that are not allocated is a kernel bug and throws.</summary>
     public void Free(ulong gpa, long pages)
     {

@@ -115,6 +115,12 @@ public sealed class SnpGuestChannel : IDisposable
     /// <summary>The OS-area sequence counter: the next request carries <c>counter + 1</c>.</summary>
     public uint SequenceCounter => _counter;
 
+    /// <summary>
+    /// GPA of the private u32 that holds the counter (the secrets page's OS area <c>msg_seqno_n</c>), written after every
+    /// exchange as Linux <c>snp_inc_msg_seqno</c> does; 0 keeps the counter in the kernel only.
+    /// </summary>
+    public ulong SequenceCounterGpa { get; init; }
+
     /// <summary>True once the key was wiped after a failed exchange (or was never usable).</summary>
     public bool IsDisabled => _vmpck is null;
 
@@ -159,6 +165,13 @@ public sealed class SnpGuestChannel : IDisposable
 
         // The sealed request has been in shared memory: its sequence number is spent whatever the outcome.
         _counter = SnpMessageSequence.Advance(_counter);
+        if (SequenceCounterGpa != 0)
+        {
+            Span<byte> counter = stackalloc byte[4];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(counter, _counter);
+            _vcpu.Memory.Write(SequenceCounterGpa, counter, encrypted: true);
+        }
+
         if (error == Errno.None)
         {
             error = VerifyAndDecrypt(requestHeader, version, out response);

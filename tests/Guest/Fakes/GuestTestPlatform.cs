@@ -17,7 +17,7 @@ namespace SevTio.Guest.Tests.Fakes;
 /// config accesses and MMIO.
 /// </summary>
 /// <remarks>
-/// Layout (GPA → SPA): RAM 0x0100_0000 → 0x1100_0000 (32 MiB, private, validated); shared window 0x0400_0000 →
+/// Layout (GPA → SPA): RAM 0x0100_0000 → 0x1100_0000 (16 MiB, private, validated); shared window 0x0400_0000 →
 /// 0x1400_0000 (256 KiB; its first page is the GHCB); host-placed SWIOTLB 0x0500_0000 → 0x1500_0000 (4 MiB); BAR0
 /// 0xE000_0000 → 0x2000_0000 (64 KiB, TEE registers); BAR2 0xE001_0000 → 0x2001_0000 (16 KiB: MSI-X table, PBA,
 /// non-TEE doorbells). IOMMU tables at 0x3000_0000, RMP at 0x3C00_0000 covering the 1 GiB.
@@ -28,7 +28,7 @@ internal sealed class GuestTestPlatform : IDisposable
     public const ulong MemorySize = 1UL << 30;
     public const ulong RamGpa = 0x0100_0000;
     public const ulong RamSpa = 0x1100_0000;
-    public const ulong RamSize = 32UL << 20;
+    public const ulong RamSize = 16UL << 20;
     public const ulong SharedGpa = 0x0400_0000;
     public const ulong SharedSpa = 0x1400_0000;
     public const ulong SharedSize = 256UL << 10;
@@ -50,7 +50,7 @@ internal sealed class GuestTestPlatform : IDisposable
 
     public static readonly PciAddress DeviceAddress = new(0, 1, 0, 0);
 
-    public GuestTestPlatform(bool advertiseTio = true, bool placeSwiotlb = true, int seed = 1)
+    public GuestTestPlatform(bool advertiseTio = true, bool placeSwiotlb = true, int seed = 1, bool validateRam = true)
     {
         Memory = new PhysicalMemory(MemorySize);
         Timing = new MemoryTiming();
@@ -75,8 +75,13 @@ internal sealed class GuestTestPlatform : IDisposable
         {
             Assert.Equal(RmpStatus.Success, Rmp.RmpUpdate(RamSpa + offset, RmpUpdateState.Guest(Asid, RamGpa + offset)));
             Map.Map(RamGpa + offset, RamSpa + offset);
-            Assert.Equal(RmpStatus.Success, GuestView.Pvalidate(RamGpa + offset, RmpPageSize.Size4K, true).Status);
+            if (validateRam)
+            {
+                Assert.Equal(RmpStatus.Success, GuestView.Pvalidate(RamGpa + offset, RmpPageSize.Size4K, true).Status);
+            }
         }
+
+        RamValidated = validateRam;
 
         MapRange(SharedGpa, SharedSpa, SharedSize);
         MapRange(SwiotlbGpa, SwiotlbSpa, SwiotlbSize);
@@ -136,12 +141,20 @@ internal sealed class GuestTestPlatform : IDisposable
 
     public bool PlaceSwiotlb { get; }
 
+    public bool RamValidated { get; }
+
+    /// <summary>Set to have the guest read its VMPCK from a secrets page instead of being handed it.</summary>
+    public ulong? SecretsGpa { get; set; }
+
     public GuestMemoryLayout Layout => new()
     {
         RamBase = RamGpa,
         RamSize = RamSize,
-        SharedBase = SharedGpa,
-        SharedSize = SharedSize,
+        RamValidated = RamValidated,
+        GhcbGpa = SharedGpa,
+        SharedBase = SharedGpa + 4096,
+        SharedSize = SharedSize - 4096,
+        SecretsGpa = SecretsGpa,
         SwiotlbBase = PlaceSwiotlb ? SwiotlbGpa : 0,
         SwiotlbSize = PlaceSwiotlb ? SwiotlbSize : 0,
     };
@@ -149,7 +162,7 @@ internal sealed class GuestTestPlatform : IDisposable
     public GuestPlatform GuestPlatform => new()
     {
         Memory = Layout,
-        Secrets = new GuestSecrets(Vmpck, 0),
+        Secrets = SecretsGpa is null ? new GuestSecrets(Vmpck, 0) : null,
         PciFunctions = [new GuestPciFunction(DeviceAddress, Device.ConfigAccess)],
         Mmio = Device,
     };
