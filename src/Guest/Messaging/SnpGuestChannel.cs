@@ -2,9 +2,11 @@ using System.Security.Cryptography;
 using SevTio.Guest.Cpu;
 using SevTio.Guest.Ghcb;
 using SevTio.Guest.Memory;
+using SevTio.Guest.Telemetry;
 using SevTio.Hw.Cpu;
 using SevTio.Hw.Crypto;
 using SevTio.Hw.Memory;
+using SevTio.Hw.Telemetry;
 using SevTio.Protocols.Ghcb;
 using SevTio.Protocols.GuestMessages;
 using SevTio.Protocols.Wire;
@@ -160,8 +162,13 @@ public sealed class SnpGuestChannel : IDisposable
             return Errno.EFAULT;
         }
 
+        var activity = SimSpan.Start(GuestTelemetry.Source, "ghcb.exit", _vcpu.Scheduler.Now);
+        activity?.SetTag("sevtio.ghcb.exit", "SEV_TIO_GUEST_REQUEST");
+        activity?.SetTag("sevtio.guest.msg_type", TRequest.MessageType.ToString());
         var error = Issue(data);
         RequestsSent++;
+        activity?.SetTag("sevtio.guest.attempts", data.Attempts);
+        SimSpan.End(activity, _vcpu.Scheduler.Now);
 
         // The sealed request has been in shared memory: its sequence number is spent whatever the outcome.
         _counter = SnpMessageSequence.Advance(_counter);
