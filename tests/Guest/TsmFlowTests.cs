@@ -283,10 +283,10 @@ public sealed class TsmFlowTests
     [Fact]
     public void Accept_MeasurementsChanged_PolicyRefusesWithEacces()
     {
-        var policy = ExpectedMeasurementsPolicy.FromBlobs(FakeTdiDevice.DefaultMeasurements());
+        var policy = new ExpectedMeasurementsPolicy([FakeTdiDevice.RecordDigest(firmwareBuild: 1)]);
         using var f = new GuestFixture(
             new GuestKernelOptions { Tsm = new SevGuestTsmOptions { Policy = policy } },
-            beforeBoot: p => p.Device.Measurements[0] ^= 0xFF); // new device firmware, honestly measured by the PSP
+            beforeBoot: p => p.Device.Measurements = FakeTdiDevice.DefaultMeasurements(firmwareBuild: 2)); // new firmware, honestly measured
 
         Assert.Equal(Errno.None, f.Write(GuestFixture.Lock, "tsm0"));
         Assert.Equal("verified\n", f.Read(GuestFixture.Evidence)); // the blobs are authentic...
@@ -299,12 +299,26 @@ public sealed class TsmFlowTests
     [Fact]
     public void Accept_ExpectedMeasurements_PolicyPasses()
     {
-        var policy = ExpectedMeasurementsPolicy.FromBlobs(FakeTdiDevice.DefaultMeasurements(), FakeTdiDevice.DefaultCertificates());
-        using var f = new GuestFixture(new GuestKernelOptions { Tsm = new SevGuestTsmOptions { Policy = policy } });
+        // Pinned on the record: a fresh nonce and signature (another measurement request) must not matter.
+        var policy = new ExpectedMeasurementsPolicy([FakeTdiDevice.RecordDigest()], Protocols.Psp.Sha384Digest.FromBytes(System.Security.Cryptography.SHA384.HashData(FakeTdiDevice.DefaultCertificates())));
+        using var f = new GuestFixture(
+            new GuestKernelOptions { Tsm = new SevGuestTsmOptions { Policy = policy } },
+            beforeBoot: p => p.Device.Measurements = FakeTdiDevice.DefaultMeasurements(nonceSeed: 99));
 
         Assert.Equal(Errno.None, f.Write(GuestFixture.Lock, "tsm0"));
         Assert.Equal(Errno.None, f.Write(GuestFixture.Accept, "1"));
         Assert.Equal("pass\n", f.Read(GuestFixture.Policy));
+        Assert.Equal(3, f.Device.Tsm!.Evidence!.MeasurementBlocks!.Count);
+    }
+
+    [Fact]
+    public void Accept_PinnedCertificatesDiffer_PolicyRefuses()
+    {
+        var policy = new ExpectedMeasurementsPolicy([FakeTdiDevice.RecordDigest()], default(Protocols.Psp.Sha384Digest));
+        using var f = new GuestFixture(new GuestKernelOptions { Tsm = new SevGuestTsmOptions { Policy = policy } });
+        Assert.Equal(Errno.None, f.Write(GuestFixture.Lock, "tsm0"));
+        Assert.Equal(Errno.EACCES, f.Write(GuestFixture.Accept, "1"));
+        Assert.StartsWith("fail: certificate chain", f.Read(GuestFixture.Policy), StringComparison.Ordinal);
     }
 
     [Fact]

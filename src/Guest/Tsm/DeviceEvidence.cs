@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using SevTio.Protocols.GuestMessages;
 using SevTio.Protocols.Psp;
+using SevTio.Protocols.Spdm;
 using SevTio.Protocols.Tdisp;
 using SevTio.Protocols.Tsm;
+using SevTio.Protocols.Wire;
 
 namespace SevTio.Guest.Tsm;
 
@@ -46,8 +48,38 @@ public sealed class DeviceEvidence
     /// <summary>The digest checks (<see cref="DigestCheck.NotChecked"/> until <see cref="Verify"/> ran).</summary>
     public EvidenceCheck Check { get; private set; }
 
-    /// <summary>SHA-384 of the measurements blob (the value a measurement policy pins).</summary>
+    /// <summary>SHA-384 of the measurements blob.</summary>
     public Sha384Digest MeasurementsDigest => Digest(Measurements);
+
+    /// <summary>
+    /// The device's measurement blocks when the blob is an SPDM MEASUREMENTS response (DSP0274; what the PSP's
+    /// TIO_DEV_MEASUREMENTS returns), signature sized by the negotiated signing algorithm; null otherwise.
+    /// </summary>
+    public IReadOnlyList<SpdmMeasurementBlock>? MeasurementBlocks => ParseMeasurements()?.Blocks;
+
+    /// <summary>
+    /// SHA-384 of the measurement record — the blocks only, without the nonce and signature that change with every
+    /// request — or of the whole blob when it is not an SPDM MEASUREMENTS response. The value a reference policy pins.
+    /// </summary>
+    public Sha384Digest MeasurementRecordDigest
+    {
+        get
+        {
+            if (ParseMeasurements() is not { } response)
+            {
+                return MeasurementsDigest;
+            }
+
+            var record = new byte[response.RecordLength];
+            var writer = new WireWriter(record);
+            foreach (var block in response.Blocks)
+            {
+                block.Write(ref writer);
+            }
+
+            return Digest(record);
+        }
+    }
 
     /// <summary>SHA-384 of the certificates blob (the device identity a policy may pin).</summary>
     public Sha384Digest CertificatesDigest => Digest(Certificates);
@@ -63,6 +95,28 @@ public sealed class DeviceEvidence
             : Compare(Measurements, Info.MeasurementsDigest);
         Check = new EvidenceCheck(Compare(Report, Info.InterfaceReportDigest), Compare(Certificates, Info.CertificatesDigest), measurements);
         return Check;
+    }
+
+    private SpdmMeasurements? ParseMeasurements()
+    {
+        var signed = Info.Algorithms.Asym switch
+        {
+            TioAsymAlgorithm.EcdsaP256 => 64,
+            TioAsymAlgorithm.EcdsaP384 => 96,
+            _ => 384,
+        };
+        foreach (var signatureSize in (ReadOnlySpan<int>)[signed, 0])
+        {
+            try
+            {
+                return SpdmMeasurements.Decode(Measurements, signatureSize);
+            }
+            catch (ProtocolFormatException)
+            {
+            }
+        }
+
+        return null;
     }
 
     public static Sha384Digest Digest(ReadOnlySpan<byte> blob)

@@ -3,8 +3,9 @@ using SevTio.Protocols.Psp;
 namespace SevTio.Guest.Tsm;
 
 /// <summary>
-/// Reference-value policy: the SHA-384 of the device's measurements must be one of the expected values (known-good
-/// firmware builds), and, if given, the certificate chain must be the expected one (the device identity).
+/// Reference-value policy: the SHA-384 of the device's measurement record (<see cref="DeviceEvidence.MeasurementRecordDigest"/>:
+/// the blocks, not the nonce or signature) must be one of the expected values (known-good firmware builds), and, if
+/// given, the certificate chain must be the expected one (the device identity).
 /// </summary>
 public sealed class ExpectedMeasurementsPolicy : IDeviceAcceptancePolicy
 {
@@ -23,9 +24,12 @@ public sealed class ExpectedMeasurementsPolicy : IDeviceAcceptancePolicy
         _certificates = expectedCertificates;
     }
 
-    /// <summary>A policy that expects exactly these blobs (their SHA-384).</summary>
-    public static ExpectedMeasurementsPolicy FromBlobs(ReadOnlySpan<byte> measurements, ReadOnlySpan<byte> certificates = default) =>
-        new([DeviceEvidence.Digest(measurements)], certificates.IsEmpty ? null : DeviceEvidence.Digest(certificates));
+    /// <summary>A policy that expects exactly this evidence (a known-good device, as a golden run recorded it).</summary>
+    public static ExpectedMeasurementsPolicy FromEvidence(DeviceEvidence evidence, bool pinCertificates = false)
+    {
+        ArgumentNullException.ThrowIfNull(evidence);
+        return new([evidence.MeasurementRecordDigest], pinCertificates ? evidence.CertificatesDigest : null);
+    }
 
     public PolicyVerdict Evaluate(DeviceEvidence evidence)
     {
@@ -35,7 +39,7 @@ public sealed class ExpectedMeasurementsPolicy : IDeviceAcceptancePolicy
             return PolicyVerdict.Reject($"certificate chain {evidence.CertificatesDigest} is not the expected device identity");
         }
 
-        var digest = evidence.MeasurementsDigest;
+        var digest = evidence.MeasurementRecordDigest;
         foreach (var expected in _measurements)
         {
             if (expected == digest)

@@ -1,7 +1,10 @@
+using System.Security.Cryptography;
 using SevTio.Guest.Pci;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Registers;
 using SevTio.Hw.Rmp;
+using SevTio.Protocols.Psp;
+using SevTio.Protocols.Spdm;
 using SevTio.Protocols.Tdisp;
 using SevTio.Protocols.Tsm;
 
@@ -79,12 +82,44 @@ internal sealed class FakeTdiDevice : IGuestMmio
         return blob;
     }
 
-    /// <summary>The measurements of the device's known-good firmware (a fixed pseudo-random blob).</summary>
-    public static byte[] DefaultMeasurements()
+    /// <summary>The device's measurement blocks for a firmware build: ROM, firmware and configuration digests (DSP0274 Table 45).</summary>
+    public static SpdmMeasurementBlock[] MeasurementBlocks(byte firmwareBuild = 1) =>
+    [
+        new(1, (byte)SpdmDmtfMeasurementValueType.ImmutableRom, SHA384.HashData("rom"u8)),
+        new(2, (byte)SpdmDmtfMeasurementValueType.MutableFirmware, SHA384.HashData([0x46, 0x57, firmwareBuild])),
+        new(3, (byte)SpdmDmtfMeasurementValueType.HardwareConfiguration, SHA384.HashData("config"u8)),
+    ];
+
+    /// <summary>
+    /// A signed SPDM MEASUREMENTS response of the device, as the PSP's TIO_DEV_MEASUREMENTS returns it: the blocks, a
+    /// fresh nonce and a signature (random bytes of the ECDSA P-384 size: the guest never checks it, the PSP did).
+    /// </summary>
+    public static byte[] DefaultMeasurements(byte firmwareBuild = 1, int nonceSeed = 8)
     {
-        var blob = new byte[420];
-        new Random(8).NextBytes(blob);
-        return blob;
+        var random = new Random(nonceSeed);
+        var nonce = new byte[32];
+        random.NextBytes(nonce);
+        var signature = new byte[96];
+        random.NextBytes(signature);
+        return new SpdmMeasurements(0, 0, MeasurementBlocks(firmwareBuild), nonce, [], signature).Encode();
+    }
+
+    /// <summary>SHA-384 of the encoded measurement record (the blocks back to back), computed here from DSP0274's layout.</summary>
+    public static Sha384Digest RecordDigest(byte firmwareBuild = 1)
+    {
+        using var record = new MemoryStream();
+        foreach (var block in MeasurementBlocks(firmwareBuild))
+        {
+            // Index, MeasurementSpecification (DMTF = 1), MeasurementSize u16, then type, value size u16, value.
+            record.WriteByte(block.Index);
+            record.WriteByte(1);
+            record.Write(BitConverter.GetBytes((ushort)(block.Value.Length + 3)));
+            record.WriteByte(block.ValueType);
+            record.Write(BitConverter.GetBytes((ushort)block.Value.Length));
+            record.Write(block.Value);
+        }
+
+        return Sha384Digest.FromBytes(SHA384.HashData(record.ToArray()));
     }
 
     public static TdispDeviceInterfaceReport DefaultReport(ulong reportingOffset = 0, ushort msixMessageControl = 0x0003) => new(
