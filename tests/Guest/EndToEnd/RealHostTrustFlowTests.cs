@@ -11,8 +11,31 @@ namespace SevTio.Guest.Tests.EndToEnd;
 /// The guest kernel against the real hypervisor and PSP firmware over the composed TEE-IO device: every step a real
 /// message (GHCB exits relayed by the host, guest messages opened by the PSP, TDISP over SPDM to the device).
 /// </summary>
-public sealed class RealHostTrustFlowTests
+public sealed class RealHostTrustFlowTests(Xunit.Abstractions.ITestOutputHelper output)
 {
+    [Fact]
+    public void PhaseTimes_AgainstTheRealPlatform_AreTheGuestsViewOfBindRunAndUnbind()
+    {
+        using var bench = new RealHostBench();
+        var exits = bench.Guest.Vcpu.Exits;
+        Assert.Equal(Errno.None, bench.Write("lock", "tsm0"));
+        var tdi = bench.Device.Tsm!;
+        var lockExits = bench.Guest.Vcpu.Exits - exits;
+        Assert.Equal(Errno.None, bench.Write("accept", "1"));
+        var acceptExits = bench.Guest.Vcpu.Exits - exits - lockExits;
+        Assert.Equal(Errno.None, bench.Write("unlock", "tsm0"));
+        var unlockExits = bench.Guest.Vcpu.Exits - exits - lockExits - acceptExits;
+
+        output.WriteLine($"lock {tdi.PhaseTimes.Lock}, report {tdi.PhaseTimes.Report} ({lockExits} exits); accept {tdi.PhaseTimes.Accept} ({acceptExits} exits); unlock {tdi.PhaseTimes.Unlock} ({unlockExits} exits)");
+        output.WriteLine($"guest message crypto {bench.Kernel.Accounting.MessageCryptoTime}, digests {bench.Kernel.Accounting.DigestTime}");
+
+        // BIND (TDISP LOCK + report over SPDM) happens inside lock, START inside accept: each is many DOE exchanges.
+        Assert.True(tdi.PhaseTimes.Lock > tdi.PhaseTimes.Report);
+        Assert.Equal(2, lockExits);   // BIND, TDI_INFO
+        Assert.Equal(5, acceptExits); // RUN, TDI_INFO, SDTE_WRITE, MMIO_VALIDATE of BAR0 and of BAR4
+        Assert.Equal(5, unlockExits); // STOP, SDTE_WRITE (clear), MMIO invalidate × 2, UNBIND
+    }
+
     [Fact]
     public void LockAcceptUnlock_Relock_AgainstTheRealHostAndPsp()
     {
