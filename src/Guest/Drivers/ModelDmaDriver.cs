@@ -139,7 +139,7 @@ public sealed class ModelDmaDriver : IGuestPciDriver
             return error;
         }
 
-        _registers.Write32(ModelDmaRegisters.Control, 0);
+        _registers.Write32(ModelDmaRegisters.Control, ModelDmaRegisters.ControlReset);
         _registers.Write32(ModelDmaRegisters.RingSize, RingEntries);
         _registers.Write32(ModelDmaRegisters.RingBaseLow, (uint)_ring.DmaAddress);
         _registers.Write32(ModelDmaRegisters.RingBaseHigh, (uint)(_ring.DmaAddress >> 32));
@@ -157,7 +157,7 @@ public sealed class ModelDmaDriver : IGuestPciDriver
             return;
         }
 
-        _registers.Write32(ModelDmaRegisters.Control, 0);
+        _registers.Write32(ModelDmaRegisters.Control, ModelDmaRegisters.ControlReset);
         Release();
         _kernel.Dma.FreeCoherent(_completions);
         _kernel.Dma.FreeCoherent(_ring);

@@ -27,6 +27,9 @@ public static class ModelDmaRegisters
 
     public const uint ControlEnable = 1u << 0;
 
+    /// <summary>Write 1: stop and clear HEAD, TAIL and ERROR.</summary>
+    public const uint ControlReset = 1u << 1;
+
     /// <summary>PCI ids the driver binds to (QEMU's vendor id for emulated devices).</summary>
     public const ushort VendorId = 0x1B36;
     public const ushort DeviceId = 0x5E70;

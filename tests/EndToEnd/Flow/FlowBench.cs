@@ -8,7 +8,7 @@ namespace SevTio.EndToEnd.Tests.Flow;
 /// <summary>A small full platform for the flow tests: 2 MiB DMA window, 20 MiB guest, 4 MiB SWIOTLB.</summary>
 internal static class FlowBench
 {
-    public static TioPlatform Create(HostMisbehaviour? misbehaviour = null, GuestKernelOptions? kernel = null, params string[] assignments)
+    public static TioPlatform Create(HostMisbehaviour? misbehaviour = null, GuestKernelOptions? kernel = null, bool connect = true, params string[] assignments)
     {
         var config = new ScenarioConfig();
         config.SetAssignment("workload.window=2MiB");
@@ -25,6 +25,7 @@ internal static class FlowBench
             Kernel = kernel,
             GuestMemoryBytes = 20UL << 20,
             SwiotlbBytes = 4UL << 20,
+            ConnectDevice = connect,
         }, workers: 1);
     }
 }
