@@ -160,4 +160,43 @@ public class RunCommandTests
             File.Delete(path);
         }
     }
+
+    [Fact]
+    public void Run_CompareDmaModes_PrintsBothSideBySide_AndWritesEveryRun()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"sevtio-compare-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exit, output, _) = Run(["run", .. Small, "--set", "crypto.mode=timing", "--compare", "guest.dma_mode=bounce,direct", "--json", path]);
+
+            Assert.Equal(0, exit);
+            foreach (var text in new[] { "guest.dma_mode=bounce", "guest.dma_mode=direct", "guest CPU copying", "guest exits", "transfer latency p50", "trust: guest accept" })
+            {
+                Assert.Contains(text, output, StringComparison.Ordinal);
+            }
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            Assert.Equal("guest.dma_mode", doc.RootElement.GetProperty("compare").GetProperty("key").GetString());
+            var runs = doc.RootElement.GetProperty("runs");
+            Assert.Equal(2, runs.GetArrayLength());
+            double Metric(int run, string name) => runs[run].GetProperty("metrics").GetProperty(name).GetProperty("value").GetDouble();
+            Assert.True(Metric(0, "guest.copy_time_s") > 0);
+            Assert.Equal(0, Metric(1, "guest.copy_time_s"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("guest.dma_mode")]
+    [InlineData("guest.dma_mode=sideways")]
+    public void Run_CompareMalformed_ExitsTwo(string comparison)
+    {
+        var (exit, _, err) = Run(["run", "--quiet", .. Small, "--compare", comparison]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(comparison.Contains('=', StringComparison.Ordinal) ? "guest.dma_mode" : "--compare", err, StringComparison.Ordinal);
+    }
 }
