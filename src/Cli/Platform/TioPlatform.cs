@@ -281,7 +281,7 @@ public sealed class TioPlatform : IDisposable
         var status = DeviceLink.Connect();
         if (status != PspReturnCode.Success)
         {
-            throw new InvalidOperationException($"DEV_CONNECT failed: {status} ({Psp.LastDeviceFailure})");
+            throw new Running.FlowCheckException($"DEV_CONNECT failed: {status} ({Psp.LastDeviceFailure})");
         }
 
         ConnectTime = Scheduler.Now - start;
@@ -391,7 +391,7 @@ public sealed class TioPlatform : IDisposable
     {
         if (status != PspReturnCode.Success)
         {
-            throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"{what} failed: {status}"));
+            throw new Running.FlowCheckException(string.Create(CultureInfo.InvariantCulture, $"{what} failed: {status}"));
         }
     }
 

@@ -163,7 +163,7 @@ public sealed class FlowRun
         Driver.Start();
         if (!Driver.RunToCompletion() || Driver.JobsFailed != 0)
         {
-            throw new InvalidOperationException($"priming the device failed: {Driver.JobsFailed} job(s) failed (status {Driver.FirstFailure})");
+            throw new FlowCheckException($"priming the device failed: {Driver.JobsFailed} job(s) failed (status {Driver.FirstFailure})");
         }
 
         Driver.Release();
@@ -173,7 +173,7 @@ public sealed class FlowRun
     {
         if (error != Errno.None)
         {
-            throw new InvalidOperationException($"{what} failed: {error}");
+            throw new FlowCheckException($"{what} failed: {error}");
         }
     }
 }
