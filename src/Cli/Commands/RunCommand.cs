@@ -66,7 +66,16 @@ internal static class RunCommand
             try
             {
                 // The telemetry session flushes while the run's meters still exist.
-                result = ScenarioRunner.Run(config, new RunOptions { Progress = trace is null ? progress : trace.Sampling(progress), BeforeTeardown = Flush, PlatformCreated = trace is null ? null : trace.Observe });
+                result = ScenarioRunner.Run(config, new RunOptions
+                {
+                    Progress = trace is null ? progress : trace.Sampling(progress),
+                    BeforeTeardown = Flush,
+                    PlatformCreated = platform =>
+                    {
+                        session.Observe();
+                        trace?.Observe(platform);
+                    },
+                });
             }
             finally
             {
