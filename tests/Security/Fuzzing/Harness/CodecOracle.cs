@@ -29,8 +29,11 @@ internal sealed record Codec(string Name, Func<byte[], byte[]> DecodeEncode, Rou
     public override string ToString() => Name;
 }
 
-/// <summary>A valid message of a codec, as its generator produced it.</summary>
-internal sealed record CodecSample(Codec Codec, byte[] Bytes)
+/// <summary>
+/// A valid message of a codec, as its generator produced it. <paramref name="Canonical"/>: the bytes are exactly what
+/// the codec's encoder writes for their value (false when the generator adds what the decoder ignores, such as padding).
+/// </summary>
+internal sealed record CodecSample(Codec Codec, byte[] Bytes, bool Canonical = true)
 {
     public override string ToString() => $"{Codec.Name} {FuzzRunner.Hex(Bytes)}";
 }
