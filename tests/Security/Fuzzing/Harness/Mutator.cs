@@ -33,7 +33,7 @@ internal enum MutationKind
 /// mutations and the length, so CsCheck's shrinker prefers fewer mutations of shorter messages. The hot methods skip
 /// tiered JIT: a fuzz run is too short (and the CI machine too busy) for tier-0 code to be replaced in time.
 /// </remarks>
-internal sealed class Mutator<T>(Gen<T> valid, Func<T, byte[]> bytesOf, int maxLength = 1 << 16) : Gen<(T Valid, byte[] Input)>
+internal sealed class Mutator<T>(Gen<T> valid, Func<T, byte[]> bytesOf, int maxLength = 1 << 16, Gen<T>? donors = null) : Gen<(T Valid, byte[] Input)>
 {
     private static readonly (int Weight, MutationKind Kind)[] s_kinds =
     [
@@ -258,7 +258,7 @@ internal sealed class Mutator<T>(Gen<T> valid, Func<T, byte[]> bytesOf, int maxL
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Splice(PCG pcg, List<byte> data)
     {
-        var donor = bytesOf(valid.Generate(pcg, null, out _));
+        var donor = bytesOf((donors ?? valid).Generate(pcg, null, out _));
         if (donor.Length == 0)
         {
             return;
@@ -306,6 +306,13 @@ internal sealed class Mutator<T>(Gen<T> valid, Func<T, byte[]> bytesOf, int maxL
 /// <summary>Entry points to the mutator.</summary>
 internal static class Mutate
 {
+    /// <summary>
+    /// Mutates one given message with the choices of <paramref name="pcg"/> (a stateful target mutates after it has built
+    /// the message from its live state, e.g. sealed it), splicing with messages from <paramref name="donors"/>.
+    /// </summary>
+    public static byte[] Once(PCG pcg, byte[] message, Gen<byte[]> donors, int maxLength = 4096) =>
+        new Mutator<byte[]>(Gen.Const(message), b => b, maxLength, donors).Generate(pcg, null, out _).Input;
+
     /// <summary>Mutated byte messages from a generator of valid ones.</summary>
     public static Gen<(byte[] Valid, byte[] Input)> Bytes(Gen<byte[]> valid, int maxLength = 1 << 16) =>
         new Mutator<byte[]>(valid, b => b, maxLength);
