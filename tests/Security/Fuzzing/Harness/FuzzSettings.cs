@@ -26,11 +26,20 @@ internal static class FuzzSettings
     /// <summary>Environment variable: seconds one input may take before the watchdog declares a hang.</summary>
     public const string TimeoutVariable = "SEVTIO_FUZZ_TIMEOUT";
 
-    /// <summary>The count a target runs: the override if set, else its CI default.</summary>
+    /// <summary>
+    /// The count a target runs: its CI default, or with the override set, the override scaled by the target's share of
+    /// the default (a target that runs 100 000 in CI runs the override; one whose inputs are costly runs proportionally).
+    /// </summary>
     public static long Iterations(long ciDefault = DefaultIterations)
     {
         var text = Environment.GetEnvironmentVariable(IterationsVariable);
-        return string.IsNullOrWhiteSpace(text) ? ciDefault : ParseULong(text, IterationsVariable) is var n and > 0 ? (long)n : ciDefault;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return ciDefault;
+        }
+
+        var requested = ParseULong(text, IterationsVariable);
+        return requested == 0 ? ciDefault : Math.Max(1, (long)((double)requested * ciDefault / DefaultIterations));
     }
 
     public static bool IterationsOverridden => !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(IterationsVariable));
