@@ -1,11 +1,22 @@
+using System.Runtime.InteropServices;
+
 namespace SevTio.Hw.Crypto;
 
 /// <summary>
 /// The fused data-path kernels of DESIGN.md ("after the MAC check, IDE decryption and memory encryption run in one
 /// pass into the destination page"): no intermediate buffer between the link cipher and the memory cipher.
 /// </summary>
+/// <remarks>
+/// On the Intrinsics backend the body of a transfer (payload keystream on a block boundary, whole pairs of 64-byte lines)
+/// runs in one register pass per line pair. Heads and tails outside that shape, a keystream that does not start on a
+/// block boundary, and the Platform backend are composed from the two ciphers in L1-sized chunks of the destination:
+/// still no intermediate buffer, but two passes over each chunk.
+/// </remarks>
 public static class FusedCrypto
 {
+    /// <summary>Chunk of the composed path: small enough that its second pass hits L1.</summary>
+    internal const int ComposedChunkBytes = 1024;
+
     /// <summary>
     /// DMA write: destination = XEX-encrypt(memoryKey, physicalAddress, CTR-decrypt(ide, nonce, payloadOffset, ideCiphertext)).
     /// The caller has already verified the MAC of the unit (<see cref="GcmStream.Authenticate"/> and
@@ -21,9 +32,30 @@ public static class FusedCrypto
         AesGcm256.CheckPayloadRange(payloadOffset, ideCiphertext.Length);
         memoryKey.CheckArguments(physicalAddress, ideCiphertext, destination, nameof(destination));
 
-        // Composed form: the plaintext exists only in the destination page between the two steps.
-        ide.KeystreamXor(new GcmNonce(nonce), payloadOffset, ideCiphertext, destination);
-        memoryKey.Encrypt(physicalAddress, destination, destination);
+        var n = new GcmNonce(nonce);
+        var done = 0;
+        var length = ideCiphertext.Length;
+        if (ide.AesKey is { } ideKey && memoryKey.DataKey is { } dataKey)
+        {
+            // Head up to the first line boundary, then whole line pairs in one pass if the keystream is block-aligned there.
+            var head = Math.Min(length, (int)((64 - (physicalAddress & 63)) & 63));
+            if (head > 0)
+            {
+                Composed(ide, n, payloadOffset, ideCiphertext[..head], memoryKey, physicalAddress, destination[..head]);
+                done = head;
+            }
+
+            var body = (length - done) & ~127;
+            if (body > 0 && ((payloadOffset + done) & 15) == 0)
+            {
+                FusedKernels.CtrDecryptThenXexEncrypt(ideKey, GcmKernels.ReversedCounter(n, GcmNonce.PayloadCounter((payloadOffset + done) >> 4)),
+                    dataKey, memoryKey.TweakKey!, physicalAddress + (ulong)done,
+                    ref MemoryMarshal.GetReference(ideCiphertext[done..]), ref MemoryMarshal.GetReference(destination[done..]), body);
+                done += body;
+            }
+        }
+
+        Composed(ide, n, payloadOffset + done, ideCiphertext[done..], memoryKey, physicalAddress + (ulong)done, destination[done..]);
     }
 
     /// <summary>
@@ -36,7 +68,18 @@ public static class FusedCrypto
         ArgumentNullException.ThrowIfNull(memoryKey);
         stream.CheckCanTakePayload();
         memoryKey.CheckArguments(physicalAddress, memoryCiphertext, ideCiphertext, nameof(ideCiphertext));
-        memoryKey.Decrypt(physicalAddress, memoryCiphertext, ideCiphertext);
-        stream.Encrypt(ideCiphertext, ideCiphertext);
+        stream.EncryptFromEncryptedMemory(memoryKey, physicalAddress, memoryCiphertext, ideCiphertext);
+    }
+
+    private static void Composed(AesGcm256 ide, in GcmNonce nonce, long payloadOffset, ReadOnlySpan<byte> source,
+        MemoryEncryptionKey memoryKey, ulong address, Span<byte> destination)
+    {
+        for (var offset = 0; offset < source.Length; offset += ComposedChunkBytes)
+        {
+            var chunk = Math.Min(ComposedChunkBytes, source.Length - offset);
+            var target = destination.Slice(offset, chunk);
+            ide.KeystreamXor(nonce, payloadOffset + offset, source.Slice(offset, chunk), target);
+            memoryKey.Transform(address + (ulong)offset, target, target, encrypt: true);
+        }
     }
 }

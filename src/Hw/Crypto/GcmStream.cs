@@ -1,5 +1,5 @@
 using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
+using System.Runtime.Intrinsics;
 
 namespace SevTio.Hw.Crypto;
 
@@ -120,7 +120,7 @@ public struct GcmStream
         Span<byte> full = stackalloc byte[16];
         FinishCore(full);
         full[..tag.Length].CopyTo(tag);
-        CryptographicOperations.ZeroMemory(full);
+        full.Clear();
     }
 
     /// <summary>Ends the stream and compares its tag with <paramref name="tag"/> (12..16 bytes) in constant time.</summary>
@@ -129,8 +129,8 @@ public struct GcmStream
         CryptoArgument.CheckTag(tag.Length);
         Span<byte> full = stackalloc byte[16];
         FinishCore(full);
-        var match = CryptographicOperations.FixedTimeEquals(full[..tag.Length], tag);
-        CryptographicOperations.ZeroMemory(full);
+        var match = ConstantTime.TagEquals(full[..tag.Length], tag);
+        full.Clear();
         return match;
     }
 
@@ -140,6 +140,51 @@ public struct GcmStream
     internal readonly void CheckCanTakePayload()
     {
         _ = Context();
+    }
+
+    /// <summary>
+    /// The DMA-read pass of <see cref="FusedCrypto.EncryptFromEncryptedMemory"/> (arguments already checked): fused over
+    /// whole line pairs when the stream sits on a block boundary, composed in L1-sized chunks elsewhere.
+    /// </summary>
+    internal void EncryptFromEncryptedMemory(MemoryEncryptionKey memoryKey, ulong address, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        var context = Context();
+        BeginPayload(context, source.Length);
+        var done = 0;
+        if (context.AesKey is not null && memoryKey.DataKey is not null)
+        {
+            var head = Math.Min(source.Length, (int)((64 - (address & 63)) & 63));
+            if (head > 0)
+            {
+                ComposedFromMemory(memoryKey, address, source[..head], destination[..head]);
+                done = head;
+            }
+
+            var body = (source.Length - done) & ~127;
+            if (body > 0 && (_payloadLength & 15) == 0)
+            {
+                var y = context.XexDecryptThenCtrEncryptAndHash(memoryKey, address + (ulong)done,
+                    GcmKernels.ReversedCounter(_nonce, GcmNonce.PayloadCounter(_payloadLength >> 4)),
+                    source.Slice(done, body), destination.Slice(done, body), GhashClmul.FromState(_hashHi, _hashLo));
+                _hashHi = y.GetElement(1);
+                _hashLo = y.GetElement(0);
+                _payloadLength += body;
+                done += body;
+            }
+        }
+
+        ComposedFromMemory(memoryKey, address + (ulong)done, source[done..], destination[done..]);
+    }
+
+    private void ComposedFromMemory(MemoryEncryptionKey memoryKey, ulong address, ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        for (var offset = 0; offset < source.Length; offset += FusedCrypto.ComposedChunkBytes)
+        {
+            var chunk = Math.Min(FusedCrypto.ComposedChunkBytes, source.Length - offset);
+            var target = destination.Slice(offset, chunk);
+            memoryKey.Transform(address + (ulong)offset, source.Slice(offset, chunk), target, encrypt: false);
+            Encrypt(target, target);
+        }
     }
 
     private void FinishCore(Span<byte> tag16)

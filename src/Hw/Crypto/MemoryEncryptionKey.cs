@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using BclAes = System.Security.Cryptography.Aes;
 
@@ -27,6 +28,8 @@ public sealed class MemoryEncryptionKey : IDisposable
 
     private readonly CryptoBackend _backend;
     private readonly int _keySizeBits;
+    private readonly AesNiKey? _data;
+    private readonly AesNiKey? _tweak;
     private readonly BclAes? _platformData;
     private readonly BclAes? _platformTweak;
     private bool _disposed;
@@ -47,6 +50,13 @@ public sealed class MemoryEncryptionKey : IDisposable
 
         _backend = AesGcm256.ResolveBackend(backend);
         _keySizeBits = dataKey.Length * 8;
+        if (_backend == CryptoBackend.Intrinsics)
+        {
+            _data = new AesNiKey(dataKey, withDecryption: true);
+            _tweak = new AesNiKey(tweakKey, withDecryption: false);
+            return;
+        }
+
         _platformData = CreateAes(dataKey);
         _platformTweak = CreateAes(tweakKey);
     }
@@ -61,14 +71,14 @@ public sealed class MemoryEncryptionKey : IDisposable
     public void Encrypt(ulong physicalAddress, ReadOnlySpan<byte> plaintext, Span<byte> ciphertext)
     {
         CheckArguments(physicalAddress, plaintext, ciphertext, nameof(ciphertext));
-        PlatformTransform(physicalAddress, plaintext, ciphertext, encrypt: true);
+        Transform(physicalAddress, plaintext, ciphertext, encrypt: true);
     }
 
     /// <summary>Decrypts whole 16-byte blocks starting at 16-aligned <paramref name="physicalAddress"/>; in place allowed.</summary>
     public void Decrypt(ulong physicalAddress, ReadOnlySpan<byte> ciphertext, Span<byte> plaintext)
     {
         CheckArguments(physicalAddress, ciphertext, plaintext, nameof(plaintext));
-        PlatformTransform(physicalAddress, ciphertext, plaintext, encrypt: false);
+        Transform(physicalAddress, ciphertext, plaintext, encrypt: false);
     }
 
     public void Dispose()
@@ -79,8 +89,29 @@ public sealed class MemoryEncryptionKey : IDisposable
         }
 
         _disposed = true;
+        _data?.Clear();
+        _tweak?.Clear();
         _platformData?.Dispose();
         _platformTweak?.Dispose();
+    }
+
+    /// <summary>The AES-NI data key (with its decryption schedule), null on the Platform backend.</summary>
+    internal AesNiKey? DataKey => _data;
+
+    /// <summary>The AES-NI tweak key, null on the Platform backend.</summary>
+    internal AesNiKey? TweakKey => _tweak;
+
+    /// <summary>XEX without argument checks (callers checked).</summary>
+    internal void Transform(ulong address, ReadOnlySpan<byte> source, Span<byte> destination, bool encrypt)
+    {
+        if (_data is not null)
+        {
+            XexKernels.Transform(_data, _tweak!, address, ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination),
+                source.Length, encrypt);
+            return;
+        }
+
+        PlatformTransform(address, source, destination, encrypt);
     }
 
     internal void CheckArguments(ulong physicalAddress, ReadOnlySpan<byte> source, Span<byte> destination, string destinationName)

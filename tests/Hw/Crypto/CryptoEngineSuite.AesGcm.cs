@@ -127,6 +127,39 @@ public abstract partial class CryptoEngineSuite
         }
     }
 
+    [Fact]
+    public void Seal_EveryTagSize12To16_IsTheBclTagAndOpens()
+    {
+        var random = new Random(1216);
+        var key = RandomBytes(random, 32);
+        using var gcm = CreateGcm(key);
+        if (gcm is null)
+        {
+            return;
+        }
+
+        foreach (var length in new[] { 0, 17, 256, 1500 })
+        {
+            var nonce = RandomBytes(random, 12);
+            var aad = RandomBytes(random, 13);
+            var plaintext = RandomBytes(random, length);
+            for (var tagSize = AesGcm256.MinTagSize; tagSize <= AesGcm256.MaxTagSize; tagSize++)
+            {
+                var (expected, expectedTag) = ReferenceCrypto.BclSeal(key, nonce, plaintext, aad, tagSize);
+                var ciphertext = new byte[length];
+                var tag = new byte[tagSize];
+                gcm.Seal(nonce, plaintext, ciphertext, tag, aad);
+                Assert.Equal(expected, ciphertext);
+                Assert.Equal(expectedTag, tag);
+                var opened = new byte[length];
+                Assert.True(gcm.Open(nonce, ciphertext, tag, opened, aad));
+                Assert.Equal(plaintext, opened);
+                tag[^1] ^= 0x40;
+                Assert.False(gcm.Open(nonce, ciphertext, tag, opened, aad));
+            }
+        }
+    }
+
     [Theory]
     [InlineData(0, 12)]
     [InlineData(1, 16)]

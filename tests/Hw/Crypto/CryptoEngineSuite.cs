@@ -73,27 +73,146 @@ public sealed class PlatformBackendTests : CryptoEngineSuite
         new(dataKey, tweakKey, CryptoBackend.Platform);
 
     private protected override void AssertUnavailable() => Assert.Fail("The Platform backend is always available.");
+
+    [Fact]
+    public void Seal_AfterWarmUp_DoesNotAllocate()
+    {
+        // The BCL's AES-GCM seals without allocating; its ECB one-shots (used by the streaming API here) do allocate.
+        using var gcm = new AesGcm256(new byte[32], CryptoBackend.Platform);
+        var nonce = new byte[12];
+        var buffer = new byte[256];
+        var tag = new byte[16];
+        var aad = new byte[16];
+        gcm.Seal(nonce, buffer, buffer, tag, aad);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 100; i++)
+        {
+            gcm.Seal(nonce, buffer, buffer, tag, aad);
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }
 
 /// <summary>The Intrinsics backend with the GHASH kernel width the machine selects.</summary>
-public sealed class IntrinsicsBackendTests : CryptoEngineSuite
+public sealed class IntrinsicsBackendTests : IntrinsicsSuite
 {
     private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
 
-    private protected override CryptoBackend ExpectedBackend => CryptoBackend.Intrinsics;
-
     private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics);
+}
+
+/// <summary>The Intrinsics backend with the 128-bit PCLMULQDQ GHASH kernel (what CPUs without VPCLMULQDQ run).</summary>
+public sealed class IntrinsicsGhashV128Tests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V128);
+}
+
+/// <summary>The ymm GHASH kernel shape, emulated per lane: runs the two-lane algorithm on any AES-NI CPU.</summary>
+public sealed class IntrinsicsGhashV256EmulatedTests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V256Emulated);
+}
+
+/// <summary>The zmm GHASH kernel shape, emulated per lane: runs the four-lane algorithm on any AES-NI CPU.</summary>
+public sealed class IntrinsicsGhashV512EmulatedTests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasAesGcmIntrinsics;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V512Emulated);
+}
+
+/// <summary>The ymm GHASH kernel on VPCLMULQDQ hardware; where absent, asking for it must throw.</summary>
+public sealed class IntrinsicsGhashV256Tests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasVpclmulqdq256;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V256);
+
+    private protected override void AssertUnavailable() =>
+        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(new byte[32], CryptoBackend.Intrinsics, GhashWidth.V256));
+}
+
+/// <summary>The zmm GHASH kernel on VPCLMULQDQ hardware; where absent, asking for it must throw.</summary>
+public sealed class IntrinsicsGhashV512Tests : IntrinsicsSuite
+{
+    private protected override bool IsAvailable => CpuFeatures.HasVpclmulqdq512;
+
+    private protected override AesGcm256 CreateGcmCore(ReadOnlySpan<byte> key) => new(key, CryptoBackend.Intrinsics, GhashWidth.V512);
+
+    private protected override void AssertUnavailable() =>
+        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(new byte[32], CryptoBackend.Intrinsics, GhashWidth.V512));
+}
+
+/// <summary>What every Intrinsics variant shares: the backend it reports, memory keys on AES-NI, and how it refuses to run.</summary>
+public abstract class IntrinsicsSuite : CryptoEngineSuite
+{
+    private protected override CryptoBackend ExpectedBackend => CryptoBackend.Intrinsics;
 
     private protected override MemoryEncryptionKey CreateMemoryKeyCore(ReadOnlySpan<byte> dataKey, ReadOnlySpan<byte> tweakKey) =>
         new(dataKey, tweakKey, CryptoBackend.Intrinsics);
 
     private protected override void AssertUnavailable()
     {
-        var copy = new byte[32];
+        // Without AES-NI/PCLMULQDQ (e.g. DOTNET_EnableHWIntrinsic=0) only the Platform backend exists, and Auto picks it.
         Assert.False(AesGcm256.IsHardwareAccelerated);
-        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(copy, CryptoBackend.Intrinsics));
+        Assert.Throws<PlatformNotSupportedException>(() => new AesGcm256(new byte[32], CryptoBackend.Intrinsics));
         Assert.Throws<PlatformNotSupportedException>(() => new MemoryEncryptionKey(new byte[16], new byte[16], CryptoBackend.Intrinsics));
-        using var auto = new AesGcm256(copy);
+        using var auto = new AesGcm256(new byte[32]);
         Assert.Equal(CryptoBackend.Platform, auto.Backend);
+        using var autoMemory = new MemoryEncryptionKey(new byte[16], new byte[16]);
+        Assert.Equal(CryptoBackend.Platform, autoMemory.Backend);
+    }
+
+    [Fact]
+    public void EveryOperation_AfterWarmUp_DoesNotAllocate()
+    {
+        using var gcm = CreateGcm(new byte[32]);
+        using var memory = CreateMemoryKey(new byte[16], new byte[16]);
+        if (gcm is null || memory is null)
+        {
+            return;
+        }
+
+        var nonce = new byte[12];
+        var aad = new byte[20];
+        var page = new byte[4096];
+        var tlp = new byte[4096];
+        var tag12 = new byte[12];
+        var tag16 = new byte[16];
+
+        void RunAll()
+        {
+            gcm.Seal(nonce, tlp.AsSpan(0, 256), tlp.AsSpan(0, 256), tag16, aad);
+            gcm.Seal(nonce, tlp.AsSpan(0, 100), tlp.AsSpan(0, 100), tag12, aad);
+            _ = gcm.Open(nonce, tlp.AsSpan(0, 256), tag16, tlp.AsSpan(0, 256), aad);
+            var stream = gcm.Begin(nonce);
+            stream.AppendAssociatedData(aad);
+            stream.Encrypt(tlp.AsSpan(0, 36), tlp.AsSpan(0, 36));
+            stream.Encrypt(tlp.AsSpan(36, 220), tlp.AsSpan(36, 220));
+            FusedCrypto.EncryptFromEncryptedMemory(ref stream, memory, 0x1000, page, tlp);
+            stream.Finish(tag12);
+            var receiver = gcm.Begin(nonce);
+            receiver.AppendAssociatedData(aad);
+            receiver.Authenticate(tlp);
+            _ = receiver.FinishAndVerify(tag12);
+            gcm.ApplyKeystream(nonce, 52, tlp.AsSpan(0, 300), tlp.AsSpan(0, 300));
+            memory.Encrypt(0x2000, page, page);
+            memory.Decrypt(0x2000, page, page);
+            FusedCrypto.DecryptToEncryptedMemory(gcm, nonce, 256, tlp, memory, 0x3000, page);
+        }
+
+        RunAll();
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        for (var i = 0; i < 20; i++)
+        {
+            RunAll();
+        }
+
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

@@ -21,19 +21,13 @@ internal static class WycheproofAesGcm
         return data;
     }
 
-    /// <summary>The vector folder: walk up from the test assembly to the checkout's tests/Hw/Crypto/Vectors (works in a clean clone).</summary>
+    /// <summary>The vector folder, copied beside the test assembly by the project file.</summary>
     public static string VectorDirectory()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "tests", "Hw", "Crypto", "Vectors");
-            if (File.Exists(Path.Combine(candidate, "aes_gcm_test.json")))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException("tests/Hw/Crypto/Vectors/aes_gcm_test.json not found above " + AppContext.BaseDirectory);
+        var dir = Path.Combine(AppContext.BaseDirectory, "Crypto", "Vectors");
+        return File.Exists(Path.Combine(dir, "aes_gcm_test.json"))
+            ? dir
+            : throw new FileNotFoundException("Crypto/Vectors/aes_gcm_test.json was not copied to the test output " + AppContext.BaseDirectory);
     }
 
     private static Dictionary<int, Case> Load()
