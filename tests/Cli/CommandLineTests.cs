@@ -39,7 +39,7 @@ public class CommandLineTests
         var path = Path.Combine(Path.GetTempPath(), $"sevtio-test-{Guid.NewGuid():N}.json");
         try
         {
-            var (exit, _, _) = Run("run", "--quiet", "--set", "link.gen=4", "--json", path);
+            var (exit, _, _) = Run("run", "--quiet", "--set", "link.gen=4", "--set", "workload.total=1MiB", "--set", "workload.window=1MiB", "--json", path);
             Assert.Equal(0, exit);
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
             Assert.Equal("sevtio.run/1", doc.RootElement.GetProperty("schema").GetString());

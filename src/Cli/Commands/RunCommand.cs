@@ -1,12 +1,14 @@
 using System.CommandLine;
+using System.Globalization;
 using SevTio.Cli.Configuration;
 using SevTio.Cli.Results;
+using SevTio.Cli.Running;
 using SevTio.Cli.Telemetry;
 using Spectre.Console;
 
 namespace SevTio.Cli.Commands;
 
-/// <summary><c>sevtio run</c>: one scenario, a summary table on stdout, optional JSON and CSV results.</summary>
+/// <summary><c>sevtio run</c>: one scenario, a summary table on stdout, progress on stderr, optional JSON and CSV results.</summary>
 internal static class RunCommand
 {
     public static Command Create(TextWriter output, TextWriter error)
@@ -19,7 +21,7 @@ internal static class RunCommand
         var metrics = new Option<string?>("--metrics") { Description = "Export metrics: 'console'." };
         var otlp = new Option<string?>("--otlp") { Description = "Send traces and metrics to an OTLP/HTTP receiver, e.g. http://127.0.0.1:4318." };
 
-        var cmd = new Command("run", "Run one scenario (default: the full trust flow, then bulk DMA into private memory over Gen5 x16 with IDE).")
+        var cmd = new Command("run", "Run one scenario (default: bring-up, then bulk DMA into private memory over Gen5 x16 with IDE).")
         {
             scenario, set, json, csv, quiet, metrics, otlp,
         };
@@ -44,10 +46,29 @@ internal static class RunCommand
             }
 
             var otlpUri = parse.GetValue(otlp) is { } o ? TelemetrySession.ParseOtlp(o) : null;
-            RunResult result;
-            using (new TelemetrySession(metricsMode == "console", otlpUri))
+            var isQuiet = parse.GetValue(quiet);
+            var session = new TelemetrySession(metricsMode == "console", otlpUri);
+            var flushed = false;
+            void Flush()
             {
-                result = Running.ScenarioRunner.Run(config);
+                if (!flushed)
+                {
+                    flushed = true;
+                    session.Dispose();
+                }
+            }
+
+            RunResult result;
+            var progress = isQuiet ? null : new ProgressLine(error, ReferenceEquals(error, Console.Error) && !Console.IsErrorRedirected);
+            try
+            {
+                // The telemetry session flushes while the run's meters still exist.
+                result = ScenarioRunner.Run(config, new RunOptions { Progress = progress, BeforeTeardown = Flush });
+            }
+            finally
+            {
+                progress?.Finish();
+                Flush();
             }
 
             if (parse.GetValue(json) is { } jsonFile)
@@ -60,12 +81,12 @@ internal static class RunCommand
                 File.WriteAllText(csvFile.FullName, result.ToCsv());
             }
 
-            if (!parse.GetValue(quiet))
+            if (!isQuiet)
             {
                 Summary(result, output);
             }
 
-            return SevTioCommand.ExitOk;
+            return result.TryGet("dma.jobs_failed", out var failed) && failed > 0 ? SevTioCommand.ExitCheckFailed : SevTioCommand.ExitOk;
         });
         return cmd;
     }
@@ -73,16 +94,75 @@ internal static class RunCommand
     private static void Summary(RunResult result, TextWriter output)
     {
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(output) });
-        var table = new Table().Title($"sevtio run: {Markup.Escape(result.Scenario)}").AddColumn("key").AddColumn("value");
-        foreach (var (k, v) in result.Config)
+        string Config(string key) => result.Config.FirstOrDefault(kv => kv.Key == key).Value ?? "?";
+        string Value(string name, string format) => result.TryGet(name, out var v) ? v.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+        var title = $"sevtio run: {result.Scenario} — gen {Config("link.gen")} x{Config("link.width")}, MPS {Config("link.mps")}, " +
+                    $"IDE {(Config("ide.enabled") == "true" ? "on" : "off")}, {Config("workload.direction")} {Config("workload.transfer_size")} × {Config("workload.total")}, " +
+                    $"{Config("sim.fidelity")}/{Config("crypto.mode")}";
+        var table = new Table().Title(Markup.Escape(title)).AddColumn("figure").AddColumn(new TableColumn("value").RightAligned()).AddColumn("unit");
+        void Row(string label, string name, string format, string unit) => table.AddRow(Markup.Escape(label), Value(name, format), Markup.Escape(unit));
+
+        Row("simulated throughput", "dma.bandwidth_gbps", "0.00", "Gb/s");
+        Row("transfer latency p50", "dma.latency_ns.p50", "0.0", "ns");
+        Row("transfer latency p99", "dma.latency_ns.p99", "0.0", "ns");
+        Row("IDE overhead (link model)", "ide.overhead_ratio", "0.00%", string.Empty);
+        Row("payload moved", "dma.bytes", "N0", "B");
+        Row("TLPs on the link", "link.tlps", "N0", string.Empty);
+        Row("IOTLB misses", "iommu.iotlb_misses", "N0", string.Empty);
+        Row("RMP checks / violations", "rmp.checks", "N0", string.Empty);
+        table.AddRow(string.Empty, Value("rmp.check_violations", "N0"), "violations");
+        Row("simulated time", "sim.time_s", "0.000000", "s");
+        Row("host time", "host.time_s", "0.000", "s");
+        Row("host throughput", "host.payload_gbytes_per_s", "0.000", "GB/s");
+        Row("real-time factor", "sim.realtime_factor", "0.000", "sim s / host s");
+        Row("events", "sim.events", "N0", string.Empty);
+        console.Write(table);
+        if (result.TryGet("dma.jobs_failed", out var failed) && failed > 0)
         {
-            table.AddRow(Markup.Escape(k), Markup.Escape(v));
+            console.MarkupLine($"[red]{failed.ToString(CultureInfo.InvariantCulture)} DMA job(s) failed or never completed.[/]");
+        }
+    }
+
+    /// <summary>
+    /// Progress on stderr for runs longer than a second: one self-overwriting line on a terminal, plain lines every
+    /// 10% otherwise (logs, CI).
+    /// </summary>
+    private sealed class ProgressLine(TextWriter error, bool terminal) : IProgress<double>
+    {
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
+        private int _lastDecile = -1;
+        private bool _wrote;
+
+        public void Report(double value)
+        {
+            if (_clock.Elapsed.TotalSeconds < 1)
+            {
+                return;
+            }
+
+            var percent = (int)(value * 100);
+            if (terminal)
+            {
+                error.Write($"\rsevtio: DMA {percent,3}%  ({_clock.Elapsed.TotalSeconds:0.0} s)");
+                _wrote = true;
+                return;
+            }
+
+            var decile = percent / 10;
+            if (decile != _lastDecile)
+            {
+                _lastDecile = decile;
+                error.WriteLine($"sevtio: DMA {percent}% ({_clock.Elapsed.TotalSeconds:0.0} s)");
+            }
         }
 
-        console.Write(table);
-        if (result.Metrics.Count == 0)
+        public void Finish()
         {
-            console.WriteLine("Configuration resolved. The simulated data path (issue C2) is not part of this build yet.");
+            if (_wrote)
+            {
+                error.WriteLine();
+            }
         }
     }
 }

@@ -114,6 +114,7 @@ public sealed class AmdIommu
     /// Translates and checks one request (at most one 4 KiB page). Refusals log an event and return
     /// <see cref="IommuTranslation.Allowed"/> = false; nothing may then be written or read.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public IommuTranslation Translate(in DmaRequest request)
     {
         _counters._translations++;
@@ -127,6 +128,7 @@ public sealed class AmdIommu
 
     // ---- host (T=0) path -------------------------------------------------------------------------------------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private IommuTranslation TranslateHost(in DmaRequest request)
     {
         var latency = _hitLatency;
@@ -208,6 +210,7 @@ public sealed class AmdIommu
         return result;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private WalkResult WalkCore(ulong root, int levels, ulong address, ref SimTime latency)
     {
         var coveredBits = 12 + (9 * levels);
@@ -264,6 +267,7 @@ public sealed class AmdIommu
 
     // ---- trusted (T=1) path ----------------------------------------------------------------------------------------
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private IommuTranslation TranslateTrusted(in DmaRequest request)
     {
         _counters._trustedTranslations++;

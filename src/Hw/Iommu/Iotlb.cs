@@ -88,6 +88,7 @@ public sealed class Iotlb
     }
 
     /// <summary>Caches a translation; replaces the least recently used entry when full.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Insert(uint context, ulong address, IoPageSize size, ulong hostPageBase, bool read, bool write)
     {
         var shift = (int)size;
@@ -181,6 +182,7 @@ public sealed class Iotlb
         return (int)(h >> 40) & _bucketMask;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Remove(int index)
     {
         ref var slot = ref _slots[index];

@@ -520,7 +520,7 @@ public sealed class RmpTable
         return ref Fill(pfn, slot, ref latency);
     }
 
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private ref readonly RmpEntry Fill(ulong pfn, int slot, ref SimTime latency)
     {
         _counters._cacheMisses++;
@@ -532,6 +532,7 @@ public sealed class RmpTable
         return ref _cacheEntries[slot];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RmpEntry Resolve(ulong pfn, out int reads)
     {
         var own = ReadRaw(pfn);
@@ -550,6 +551,7 @@ public sealed class RmpTable
         return own;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RmpEntry ReadRaw(ulong pfn)
     {
         var address = _entriesBase + pfn * RmpEntry.Size;

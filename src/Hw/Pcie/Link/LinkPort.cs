@@ -37,6 +37,7 @@ public sealed class LinkPort : ISimEventHandler
     private long _serializing;
 
     private CreditReturn[] _returns = new CreditReturn[64];
+    private readonly PacingMemo[] _pacing = new PacingMemo[3];
     private long _returnHead;
     private long _returnTail;
 
@@ -92,6 +93,12 @@ public sealed class LinkPort : ISimEventHandler
     /// <summary>When the serialiser of this direction becomes free.</summary>
     public SimTime TransmitBusyUntil => _busyUntil;
 
+    /// <summary>
+    /// When the serialiser starts on the TLP (or burst) admitted last: the moment its first bit goes on the wire. DMA
+    /// latency is measured from here (minus <see cref="TransmitPipelineLatency"/>), the same at both fidelity levels.
+    /// </summary>
+    public SimTime LastAdmittedStart { get; private set; }
+
     /// <summary>TLPs admitted but not yet delivered.</summary>
     public long InFlight => _tail - _head;
 
@@ -108,6 +115,7 @@ public sealed class LinkPort : ISimEventHandler
 
             _creditLimitHeader[t] = credits.Header((FlowControlType)t);
             _creditLimitData[t] = credits.Data((FlowControlType)t);
+            _pacing[t] = default;
         }
     }
 
@@ -164,6 +172,7 @@ public sealed class LinkPort : ISimEventHandler
 
         var wireBytes = tlp.Length + _timing.FramingBytes;
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
+        LastAdmittedStart = start;
         var duration = _byteTime.Advance(wireBytes, ref _carry);
         var end = start + duration;
         _busyUntil = end;
@@ -197,13 +206,63 @@ public sealed class LinkPort : ISimEventHandler
     /// included, from <see cref="LinkTiming"/>'s cost functions) without per-TLP events or credit accounting, and
     /// returns when the burst starts, ends and arrives. Keeps the same exact time accumulator as packet-level sends.
     /// </summary>
-    public BurstReservation ReserveBurst(long wireBytes, long tlps, long payloadBytes)
+    public BurstReservation ReserveBurst(long wireBytes, long tlps, long payloadBytes) =>
+        ReserveBurst(_scheduler.Now, wireBytes, tlps, payloadBytes);
+
+    /// <summary>
+    /// As <see cref="ReserveBurst(long, long, long)"/>, for a burst the sender will not have ready before
+    /// <paramref name="earliest"/> (a read completion waiting for host memory, a request waiting for a free tag): the
+    /// burst level computes such times ahead of the scheduler, so the serialiser takes them in the order reserved.
+    /// </summary>
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes) =>
+        Reserve(earliest, wireBytes, tlps, payloadBytes, SimTime.Zero);
+
+    /// <summary>
+    /// As <see cref="ReserveBurst(SimTime, long, long, long)"/> for <paramref name="tlps"/> TLPs of flow-control class
+    /// <paramref name="type"/>, paced as the peer's credits pace them in steady state: when the credits cover fewer TLPs
+    /// than fit in one credit round trip (transmit pipeline, serialisation, propagation, receive pipeline, credit return
+    /// latency; <see cref="LinkTiming.CreditLimitedInterval"/>), the burst lasts a TLP per round trip / TLPs in flight.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
+    {
+        // Bursts of a job repeat the same shape: the pacing is worked out once per shape.
+        ref var memo = ref _pacing[(int)type];
+        var pipelines = TransmitPipelineLatency + Peer.ReceivePipelineLatency;
+        if (memo.WireBytes == wireBytes && memo.Tlps == tlps && memo.PayloadBytes == payloadBytes && memo.Pipelines == pipelines)
+        {
+            return Reserve(earliest, wireBytes, tlps, payloadBytes, memo.Minimum);
+        }
+
+        var minimum = SimTime.Zero;
+        if (tlps > 0)
+        {
+            var t = (int)type;
+            var perTlp = FlowControlCredits.DataCreditsFor((int)Math.Min(int.MaxValue, payloadBytes / tlps));
+            long byHeader = _creditLimitHeader[t] == 0 ? long.MaxValue : _creditLimitHeader[t];
+            long byData = _creditLimitData[t] == 0 || perTlp == 0 ? long.MaxValue : _creditLimitData[t] / Math.Max(1, perTlp);
+            var inFlight = Math.Min(byHeader, byData);
+            if (inFlight != long.MaxValue)
+            {
+                var serialization = _byteTime.TimeFor(wireBytes / tlps);
+                var roundTrip = _timing.CreditRoundTrip(serialization, TransmitPipelineLatency, Peer.ReceivePipelineLatency);
+                minimum = LinkTiming.CreditLimitedInterval(serialization, roundTrip, Math.Max(1, inFlight)) * tlps;
+            }
+        }
+
+        memo = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
+        return Reserve(earliest, wireBytes, tlps, payloadBytes, minimum);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private BurstReservation Reserve(SimTime earliest, long wireBytes, long tlps, long payloadBytes, SimTime minimumDuration)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(wireBytes);
-        var now = _scheduler.Now;
+        var now = SimTime.Max(_scheduler.Now, earliest);
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
+        LastAdmittedStart = start;
         var duration = _byteTime.Advance(wireBytes, ref _carry);
-        var end = start + duration;
+        var end = start + SimTime.Max(duration, minimumDuration);
         _busyUntil = end;
         var s = Statistics;
         s.Bursts++;
@@ -411,4 +470,6 @@ public sealed class LinkPort : ISimEventHandler
     private readonly record struct InFlightEntry(Tlp Tlp, long EndPs);
 
     private readonly record struct CreditReturn(long Time, int Type, int Header, int Data);
+
+    private readonly record struct PacingMemo(long WireBytes, long Tlps, long PayloadBytes, SimTime Pipelines, SimTime Minimum);
 }
