@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using CsCheck;
 using SevTio.Protocols.Ghcb;
 using SevTio.Security.Tests.Fuzzing.Harness;
@@ -13,18 +12,10 @@ namespace SevTio.Security.Tests.Fuzzing.Codecs;
 /// may escape, and accepted encodings round-trip.
 /// </summary>
 /// <remarks>
-/// A mutation of a whole 4 KiB page mostly lands on bytes nobody reads, so the mutated unit is the compact block the
-/// exit handler does read — exit code, exit info 1 and 2, RAX, RBX, RCX, RDX, the valid bitmap, the shared buffer —
-/// which is then laid out into a page at the GHCB offsets.
+/// The mutated unit is the compact block the exit handler reads (<see cref="GhcbCompact"/>), laid out into a page.
 /// </remarks>
 public sealed class GhcbFuzzTests(ITestOutputHelper output)
 {
-    private static readonly GhcbField[] s_fields =
-        [GhcbField.SwExitCode, GhcbField.SwExitInfo1, GhcbField.SwExitInfo2, GhcbField.Rax, GhcbField.Rbx, GhcbField.Rcx, GhcbField.Rdx];
-
-    private const int BitmapAt = 8 * 7;
-    private const int SharedAt = BitmapAt + GhcbPage.ValidBitmapLength;
-
     private static readonly Gen<MmioRangeDescriptor> s_range =
         Gen.Select(Gen.ULong[0, (1ul << 40) - 1], Gen.Byte[0, MmioRangeDescriptor.MaxOrder], Gen.Bool, Gen.Byte[0, 7], (page, order, priv, id) =>
             new MmioRangeDescriptor(page << 12, order, priv, id));
@@ -36,9 +27,9 @@ public sealed class GhcbFuzzTests(ITestOutputHelper output)
     /// <summary>Exits as the guest writes them: SEV_TIO_GUEST_REQUEST, SEV_TIO_OP, page state change, and other exits.</summary>
     private static readonly Gen<byte[]> s_exits = FuzzGen.Any(
         Gen.Select(FuzzGen.U64, FuzzGen.U64, FuzzGen.U64, FuzzGen.U64, Gen.UShort, Gen.Frequency((2, (IGen<ulong>)s_range.Select(r => r.ToRdx())), (1, Gen.ULong[0, 15])))
-            .Select((req, rsp, data, pages, rid, param) => Compact(page => new SevTioGuestRequestExit(req, rsp, data, pages, rid, param).Write(page))),
-        Gen.Select(FuzzGen.U32, Gen.UInt[0, 3], (rid, action) => Compact(page => SevTioOpExit.Write(page, new TioOpExitInfo(rid, (TioOpAction)action)))),
-        Gen.Select(s_pscEntry.Array[1, 40], Gen.Int[0, 40], (entries, cur) => Compact(page =>
+            .Select((req, rsp, data, pages, rid, param) => GhcbCompact.Compact(page => new SevTioGuestRequestExit(req, rsp, data, pages, rid, param).Write(page))),
+        Gen.Select(FuzzGen.U32, Gen.UInt[0, 3], (rid, action) => GhcbCompact.Compact(page => SevTioOpExit.Write(page, new TioOpExitInfo(rid, (TioOpAction)action)))),
+        Gen.Select(s_pscEntry.Array[1, 40], Gen.Int[0, 40], (entries, cur) => GhcbCompact.Compact(page =>
         {
             var descriptor = PageStateChangeDescriptor.Create(entries) with { CurrentEntry = (ushort)Math.Min(cur, entries.Length) };
             page.Invalidate();
@@ -47,7 +38,7 @@ public sealed class GhcbFuzzTests(ITestOutputHelper output)
             page.Set(GhcbField.SwScratch, 0x1000);
         })),
         Gen.Select(FuzzGen.OneOf(VmgExitCode.SnpGuestRequest, VmgExitCode.SnpExtendedGuestRequest, VmgExitCode.HypervisorFeatures, VmgExitCode.TerminateRequest), FuzzGen.U64, FuzzGen.U64, (code, i1, i2) =>
-            Compact(page =>
+            GhcbCompact.Compact(page =>
             {
                 page.Invalidate();
                 page.WriteExit(code, i1, i2);
@@ -58,7 +49,7 @@ public sealed class GhcbFuzzTests(ITestOutputHelper output)
     {
         var stats = FuzzRunner.Run(
             "GHCB exit arguments",
-            Mutate.Bytes(s_exits, SharedAt + GhcbPage.SharedBufferSize),
+            Mutate.Bytes(s_exits, GhcbCompact.Length),
             (x, _) => CheckExit(x.Input),
             output,
             x => $"compact exit {FuzzRunner.Hex(x.Valid)} mutated to {FuzzRunner.Hex(x.Input)}");
@@ -96,7 +87,7 @@ public sealed class GhcbFuzzTests(ITestOutputHelper output)
 
     private static FuzzOutcome CheckExit(byte[] compact)
     {
-        var page = Materialize(compact);
+        var page = GhcbCompact.Materialize(compact);
         var ghcb = new GhcbPage(page);
         GhcbExit exit;
         try
@@ -161,47 +152,6 @@ public sealed class GhcbFuzzTests(ITestOutputHelper output)
         }
 
         return rejectedBy.Count == 0 ? FuzzOutcome.Accept : FuzzOutcome.Reject(string.Join(" + ", rejectedBy));
-    }
-
-    /// <summary>The compact block an exit handler reads, taken from a page the guest wrote.</summary>
-    private static byte[] Compact(Action<GhcbPage> write)
-    {
-        var page = new byte[GhcbPage.Size];
-        write(new GhcbPage(page));
-        var compact = new byte[SharedAt + GhcbPage.SharedBufferSize];
-        for (var i = 0; i < s_fields.Length; i++)
-        {
-            page.AsSpan((int)s_fields[i], 8).CopyTo(compact.AsSpan(8 * i));
-        }
-
-        page.AsSpan(GhcbPage.ValidBitmapOffset, GhcbPage.ValidBitmapLength).CopyTo(compact.AsSpan(BitmapAt));
-        page.AsSpan(GhcbPage.SharedBufferOffset, GhcbPage.SharedBufferSize).CopyTo(compact.AsSpan(SharedAt));
-
-        // Trailing zeros of the shared buffer carry nothing: keep the block short so mutations land on fields.
-        var used = compact.Length;
-        while (used > SharedAt && compact[used - 1] == 0)
-        {
-            used--;
-        }
-
-        return compact[..used];
-    }
-
-    /// <summary>Lays a (possibly mutated) compact block out into a GHCB page; missing bytes are zero, excess is dropped.</summary>
-    private static byte[] Materialize(byte[] compact)
-    {
-        var page = new byte[GhcbPage.Size];
-        Span<byte> block = stackalloc byte[SharedAt + GhcbPage.SharedBufferSize];
-        compact.AsSpan(0, Math.Min(compact.Length, block.Length)).CopyTo(block);
-        for (var i = 0; i < s_fields.Length; i++)
-        {
-            block.Slice(8 * i, 8).CopyTo(page.AsSpan((int)s_fields[i]));
-        }
-
-        block.Slice(BitmapAt, GhcbPage.ValidBitmapLength).CopyTo(page.AsSpan(GhcbPage.ValidBitmapOffset));
-        block[SharedAt..].CopyTo(page.AsSpan(GhcbPage.SharedBufferOffset));
-        BinaryPrimitives.WriteUInt16LittleEndian(page.AsSpan(GhcbPage.ProtocolVersionOffset), GhcbPage.ProtocolVersion2);
-        return page;
     }
 
     private static void Expect(bool condition, string what)
