@@ -98,11 +98,12 @@ internal sealed class TioExitHandler
 
         var blobs = certificates.Length + measurements.Length + report.Length > 0;
         var needed = blobs ? TioBlobTable.RequiredSize(certificates, measurements, report) : 0;
-        if (blobs && (ulong)needed > exit.DataPages * 4096)
+        var pagesNeeded = (ulong)((needed + 4095) / 4096);
+        if (blobs && exit.DataPages < pagesNeeded)
         {
             // The guest's buffer is too small: tell it how many pages to allocate before the PSP sees the message,
             // so the guest can retry with the same sequence number.
-            SevTioGuestRequestExit.WriteResult(ghcb, new GuestRequestResult(0, VmmError.InvalidLength), pagesNeeded: (ulong)((needed + 4095) / 4096));
+            SevTioGuestRequestExit.WriteResult(ghcb, new GuestRequestResult(0, VmmError.InvalidLength), pagesNeeded: pagesNeeded);
             return;
         }
 

@@ -73,6 +73,7 @@ public sealed class TioPlatform : IDisposable
     {
         Options = options;
         Hw = new SevTioPlatform(configuration);
+        options.HwCreated?.Invoke(Hw);
         var c = Hw.Configuration;
         var seed = unchecked((int)c.Seed);
         if (!c.IommuEnabled)

@@ -6,6 +6,9 @@ namespace SevTio.Cli.Platform;
 /// <summary>What a <see cref="TioPlatform"/> is built with besides the scenario's <c>PlatformConfiguration</c>: the host's behaviour and the guest's sizes and kernel options.</summary>
 public sealed record TioPlatformOptions
 {
+    /// <summary>Called with the silicon right after it exists, before anything runs on it (observers: <c>--trace-json</c>).</summary>
+    public Action<Hw.Platform.SevTioPlatform>? HwCreated { get; init; }
+
     /// <summary>How the untrusted hypervisor misbehaves (attack tests); null: it behaves.</summary>
     public HostMisbehaviour? Misbehaviour { get; init; }
 

@@ -51,7 +51,7 @@ public static class ScenarioRunner
         warmUp.Stop();
 
         var bringUp = Stopwatch.StartNew();
-        using var platform = TioPlatform.Create(platformConfig);
+        using var platform = TioPlatform.Create(platformConfig, new TioPlatformOptions { HwCreated = options.PlatformCreated });
         platform.Hw.CreateInstruments();
         var flow = new FlowRun(platform, workload, bounce);
         flow.Prologue();

@@ -560,7 +560,16 @@ internal sealed class TioDeviceCommands
 
     private IEnumerable<SpdmTransportMessage> MeasurementSteps(TioDeviceContext device, DeviceOperation op, byte[] nonce, bool raw)
     {
-        var request = device.Connection!.CreateMeasurementsRequest(nonce, SpdmGetMeasurements.OperationAll, raw);
+        // A session an earlier operation failed (a response that did not authenticate) fails this one the way the
+        // session flows do, rather than throwing; the host disconnects and reconnects.
+        if (device.Connection!.Session is not { State: SpdmSessionState.Established })
+        {
+            _psp.LastDeviceFailure = $"{SpdmFailureReason.SessionNotEstablished}: the session is {device.Connection.Session?.State}";
+            op.Result = PspReturnCode.SpdmError;
+            yield break;
+        }
+
+        var request = device.Connection.CreateMeasurementsRequest(nonce, SpdmGetMeasurements.OperationAll, raw);
         foreach (var message in _psp.Relay(request, op))
         {
             yield return message;

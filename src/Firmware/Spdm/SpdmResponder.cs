@@ -177,6 +177,14 @@ public sealed class SpdmResponder
 
     private byte[] OnGetVersion(ReadOnlySpan<byte> payload, bool padded)
     {
+        // A GET_VERSION that does not parse is refused and changes nothing: validate first, then reset (as libspdm does),
+        // so a malformed one injected by the host cannot tear the sessions down.
+        if (!TryDecode(payload, padded, SpdmGetVersion.Name, SpdmGetVersion.Read, out var request, out var length)
+            || request.Version != SpdmVersion.V10)
+        {
+            return Error(SpdmErrorCode.InvalidRequest, 0, SpdmVersion.V10);
+        }
+
         // GET_VERSION restarts the connection and ends every session (DSP0274 1.2 §10.3).
         foreach (var session in _sessions.Values.ToList())
         {
@@ -186,12 +194,6 @@ public sealed class SpdmResponder
         _transcript.ResetA();
         _measurementTranscript.Reset();
         _state = SpdmResponderConnectionState.NotStarted;
-        if (!TryDecode(payload, padded, SpdmGetVersion.Name, SpdmGetVersion.Read, out var request, out var length)
-            || request.Version != SpdmVersion.V10)
-        {
-            return Error(SpdmErrorCode.InvalidRequest, 0, SpdmVersion.V10);
-        }
-
         var response = new SpdmVersionResponse([SpdmVersion.ToEntry(Version)]).Encode();
         _transcript.AppendA(payload[..length]);
         _transcript.AppendA(response);

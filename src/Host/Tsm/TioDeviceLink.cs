@@ -264,6 +264,12 @@ public sealed class TioDeviceLink : ISpdmRelay
             return PspReturnCode.InvalidTdiState;
         }
 
+        // A guest may ask (SEV_TIO_OP) before the host has created the device at the PSP.
+        if (_context is null)
+        {
+            return Fail(PspReturnCode.InvalidDeviceState);
+        }
+
         if (tdi.Context is null)
         {
             tdi.Context = Psp.AllocateBuffer((int)(_host.TioStatus.TdiContextSize / 4096), firmwareOwned: true);
@@ -466,6 +472,11 @@ public sealed class TioDeviceLink : ISpdmRelay
     public PspReturnCode ReadFenceStatus(int asid, out AsidFenceStatus fence)
     {
         fence = default;
+        if (_context is null)
+        {
+            return PspReturnCode.InvalidDeviceState;
+        }
+
         var status = Psp.Execute(new TioAsidFenceStatusCommand(Context.Sla, (uint)asid, _dataPage));
         if (status == PspReturnCode.Success)
         {

@@ -162,9 +162,12 @@ public sealed class TioBlobTable
         return false;
     }
 
-    /// <summary>The blob named <paramref name="guid"/> in the buffer this table was decoded from; empty if absent.</summary>
+    /// <summary>
+    /// The blob named <paramref name="guid"/> in the buffer this table was decoded from; empty if absent or empty. An
+    /// empty blob's offset is not checked by <see cref="Decode"/> (it names no bytes), so it is not used here either.
+    /// </summary>
     public ReadOnlySpan<byte> GetBlob(ReadOnlySpan<byte> buffer, Guid guid) =>
-        TryGetEntry(guid, out var entry) ? buffer.Slice((int)entry.Offset, (int)entry.Length) : default;
+        TryGetEntry(guid, out var entry) && entry.Length != 0 ? buffer.Slice((int)entry.Offset, (int)entry.Length) : default;
 
     private static void Place(Span<byte> buffer, ref int slot, ref int offset, Guid guid, ReadOnlySpan<byte> blob)
     {
