@@ -45,6 +45,12 @@ public sealed class FlowRun
 
     public long DataErrors { get; private set; }
 
+    /// <summary>Times the device was re-established after a link fault and the driver resumed.</summary>
+    public long Recoveries { get; private set; }
+
+    /// <summary>Simulated time spent re-establishing (driver suspend → resume), summed.</summary>
+    public SimTime RecoveryTime { get; private set; }
+
     /// <summary>Guest CPU accounting and exits just before the workload's window was set up (the DMA phase's baseline).</summary>
     public (SimTime CopyTime, SimTime ConversionTime, long BouncedBytes, long ConvertedPages, long Exits) Baseline { get; private set; }
 
@@ -103,6 +109,50 @@ public sealed class FlowRun
         // Priming moved data: the measured phase starts with clean DMA statistics.
         _platform.Hw.Drain();
         _platform.Hw.DmaStatistics.Reset();
+    }
+
+    /// <summary>
+    /// Re-establishes the device after the driver saw a failure (an error completion or its watchdog): the driver keeps
+    /// its window and unfinished jobs and is unbound, the guest unlocks (<c>tsm/unlock</c>: STOP, the TDI leaves ERROR),
+    /// the host disconnects and connects again (a new SPDM session and new IDE keys, streams enabled), the guest locks,
+    /// checks the report and accepts again, the driver is bound and resumes: the unfinished jobs are submitted first.
+    /// </summary>
+    public void Recover()
+    {
+        var start = _platform.Scheduler.Now;
+        Driver.Suspend();
+        Require(_platform.Kernel.Sysfs.Write($"/sys/bus/pci/drivers/{ModelDmaDriver.DriverName}/unbind", TioPlatform.GuestBdf), "recovery: driver unbind");
+        if (Accepted)
+        {
+            Require(_platform.WriteTsm("unlock", "tsm0"), "recovery: tsm/unlock");
+        }
+
+        var link = _platform.DeviceLink;
+        if (link.IsConnected)
+        {
+            var down = link.Disconnect();
+            if (down != Protocols.Psp.PspReturnCode.Success)
+            {
+                throw new FlowCheckException($"recovery: DEV_DISCONNECT failed: {down} ({_platform.Psp.LastDeviceFailure})");
+            }
+        }
+
+        var up = link.Connect();
+        if (up != Protocols.Psp.PspReturnCode.Success)
+        {
+            throw new FlowCheckException($"recovery: DEV_CONNECT failed: {up} ({_platform.Psp.LastDeviceFailure})");
+        }
+
+        if (Accepted)
+        {
+            Require(_platform.WriteTsm("lock", "tsm0"), "recovery: tsm/lock");
+            Require(_platform.WriteTsm("accept", "1"), "recovery: tsm/accept");
+        }
+
+        Require(_platform.Kernel.Sysfs.Write($"/sys/bus/pci/drivers/{ModelDmaDriver.DriverName}/bind", TioPlatform.GuestBdf), "recovery: driver bind");
+        Require(Driver.Resume(), "recovery: driver resume");
+        Recoveries++;
+        RecoveryTime += _platform.Scheduler.Now - start;
     }
 
     public void Epilogue()
