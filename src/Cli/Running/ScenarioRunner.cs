@@ -67,11 +67,13 @@ public static class ScenarioRunner
         var before = new CounterSnapshot(platform, flow, fromBaseline: true);
         var totalBytes = workload.TotalTransfers * workload.TransferSize;
         var faults = platform.Hw.LinkFaults;
+        var detections = new DetectionCounter(faults);
         if (faults is not null)
         {
             // Soak: faults on the link from the first doorbell; the driver's watchdog and recovery are on.
             faults.Armed = true;
             flow.Driver.Watchdog = s_faultWatchdog;
+            platform.RootPort.Ide.StreamBecameInsecure += detections.OnStreamInsecure;
         }
 
         var host = Stopwatch.StartNew();
@@ -91,6 +93,7 @@ public static class ScenarioRunner
                 completedAtRecovery = flow.Driver.JobsCompleted;
                 platform.Hw.Drain();
                 flow.Recover();
+                faults?.Armed = true; // new keys: the link carries protected traffic again
                 continue;
             }
 
@@ -105,6 +108,7 @@ public static class ScenarioRunner
         }
 
         faults?.Armed = false;
+        platform.RootPort.Ide.StreamBecameInsecure -= detections.OnStreamInsecure;
 
         platform.Hw.Drain();
         host.Stop();
@@ -113,6 +117,7 @@ public static class ScenarioRunner
         flow.Epilogue();
 
         Report(result, platform, flow, workload, before, after, host.Elapsed, bringUp.Elapsed);
+        ReportFaults(result, platform, flow, workload, detections.Count);
         result.Add("host.warmup_time_s", warmUp.Elapsed.TotalSeconds, "s", "Host wall-clock time of the once-per-process warm-up (a short run of the same data path, so the DMA phase measures the model, not the JIT)");
         options.BeforeTeardown?.Invoke();
         return result;
@@ -187,7 +192,6 @@ public static class ScenarioRunner
         r.Add("rmp.cache_misses", after.RmpCacheMisses - before.RmpCacheMisses, "{miss}", "RMP entry cache misses (timed entry reads)");
 
         flow.ReportTrust(r);
-        ReportFaults(r, platform, flow, workload);
 
         r.Add("guest.copy_time_s", (after.CopyTime - before.CopyTime).TotalSeconds, "s", "Guest CPU time spent copying through SWIOTLB in the DMA phase (simulated)");
         r.Add("guest.conversion_time_s", (after.ConversionTime - before.ConversionTime).TotalSeconds, "s", "Guest CPU time spent converting pages private↔shared for the workload (window set-up included; simulated)");
@@ -217,27 +221,31 @@ public static class ScenarioRunner
     /// sent it at the end: in functional mode the window bytes that differ from the device's data (end-to-end check),
     /// plus, in both modes, the payload of jobs never completed successfully; it must be 0, as must undetected.
     /// </summary>
-    private static void ReportFaults(RunResult r, TioPlatform platform, FlowRun flow, DmaWorkload workload)
+    private static void ReportFaults(RunResult r, TioPlatform platform, FlowRun flow, DmaWorkload workload, long rootStreamFailures)
     {
         if (platform.Hw.LinkFaults is not { } faults)
         {
             return;
         }
 
-        var transport = platform.Hw.BurstTransport!;
+        // The burst level counts its own detections (it decides them); the packet level's are the root port's real
+        // check failures (its stream going Insecure).
+        var burst = platform.Hw.BurstTransport;
+        var detected = burst?.FaultsDetected ?? rootStreamFailures;
+        var byCheck = burst?.FaultsDetectedByCheck ?? rootStreamFailures;
         var driver = flow.Driver;
         var missing = Math.Max(0, workload.TotalTransfers - driver.TransfersCompleted) * workload.TransferSize;
         r.Add("faults.injected", faults.Injected, "{fault}", "Link faults injected on the device's IDE-protected write TLPs (corrupted + dropped)");
         r.Add("faults.corrupted", faults.Corruptions, "{fault}", "TLPs with a bit flipped in flight (payload ciphertext or MAC)");
         r.Add("faults.dropped", faults.Drops, "{fault}", "TLPs removed in flight");
-        r.Add("faults.detected", transport.FaultsDetected, "{fault}", "Injected faults the root port's IDE check detected (stream Insecure)");
-        r.Add("faults.detected_by_check", transport.FaultsDetectedByCheck, "{fault}", "Of those, caught by the real MAC check on real bytes (functional mode; a drop detected at the next control write, and timing mode, are marked by the model)");
-        r.Add("faults.undetected", faults.Injected - transport.FaultsDetected, "{fault}", "Injected faults never detected (must be 0)");
+        r.Add("faults.detected", detected, "{fault}", "Injected faults the root port's IDE check detected (stream Insecure)");
+        r.Add("faults.detected_by_check", byCheck, "{fault}", "Of those, caught by the real MAC check on real bytes (functional mode; a drop detected at the next control write, and timing mode, are marked by the model)");
+        r.Add("faults.undetected", faults.Injected - detected, "{fault}", "Injected faults never detected (must be 0)");
         r.Add("faults.recovered", flow.Recoveries, "{recovery}", "Times the guest re-established the device (unlock, reconnect with new IDE keys, lock, accept, rebind) and resubmitted its unfinished jobs");
         r.Add("faults.timeouts", driver.Timeouts, "{timeout}", "Driver watchdog expiries (the device stopped answering)");
         r.Add("faults.error_completions", driver.ErrorCompletions, "{job}", "Jobs completed with an error status");
         r.Add("faults.jobs_resubmitted", driver.JobsResubmitted, "{job}", "Jobs submitted again after a recovery");
-        r.Add("faults.transfers_lost", transport.TransfersLostToFaults, "{transfer}", "Write transfers not committed because of a fault (hit, or sent before the device learnt of it)");
+        r.Add("faults.transfers_lost", burst?.TransfersLostToFaults ?? platform.Hw.DmaStatistics.TransfersFailed, "{transfer}", "Write transfers not committed because of a fault (hit, or sent before the device learnt of it)");
         r.Add("faults.recovery_time_s", flow.RecoveryTime.TotalSeconds, "s", "Simulated time spent re-establishing the device, summed");
         r.Add("faults.bytes_lost", flow.DataErrors + missing, "By", "Bytes the guest does not hold as the device sent them at the end (must be 0)");
     }
@@ -264,6 +272,26 @@ public static class ScenarioRunner
         double Rate(IdeLinkOverhead req, IdeLinkOverhead cpl) =>
             (double)size / Math.Max(timing.ReadRequestCost(address, size, req).WireBytes, timing.CompletionCost(address, size, cpl).WireBytes);
         return 1 - (Rate(requests, posted) / Rate(IdeLinkOverhead.None, IdeLinkOverhead.None));
+    }
+
+    /// <summary>Root-port stream failures in the DMA phase (an event handler: the burst level's worker may raise it behind its drain fence).</summary>
+    private sealed class DetectionCounter(Hw.Pcie.Faults.LinkFaultInjector? faults)
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void OnStreamInsecure(Hw.Ide.IdeStream stream, Hw.Ide.IdeCheckFailure reason)
+        {
+            if (reason is not (Hw.Ide.IdeCheckFailure.FailMessageReceived or Hw.Ide.IdeCheckFailure.Disabled))
+            {
+                Interlocked.Increment(ref _count);
+
+                // What the link carries until the device is re-established is discarded by the Insecure stream:
+                // faults there would be neither detectable nor harmful, so none are injected (both levels agree).
+                faults?.Armed = false;
+            }
+        }
     }
 
     /// <summary>The platform's cumulative counters at one instant (the DMA phase's figures are differences).</summary>

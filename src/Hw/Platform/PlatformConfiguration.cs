@@ -121,9 +121,9 @@ public sealed record PlatformConfiguration
             throw new ParameterException("faults.tlp_corruption_rate", TlpCorruptionRate.ToString(CultureInfo.InvariantCulture), "with faults.tlp_drop_rate must be in [0, 1] and sum to at most 1");
         }
 
-        if (TlpCorruptionRate + TlpDropRate > 0 && Fidelity == SimulationFidelity.Packet)
+        if (TlpCorruptionRate + TlpDropRate > 0 && Fidelity == SimulationFidelity.Packet && Crypto == CryptoMode.Timing)
         {
-            throw new ParameterException("faults.tlp_corruption_rate", TlpCorruptionRate.ToString(CultureInfo.InvariantCulture), "link faults are injected at the burst level only (sim.fidelity=burst)");
+            throw new ParameterException("faults.tlp_corruption_rate", TlpCorruptionRate.ToString(CultureInfo.InvariantCulture), "packet-level link faults need crypto.mode=functional (the root port's real IDE check detects them)");
         }
 
         return this;

@@ -93,6 +93,12 @@ public sealed class SevTioPlatform : IDisposable
             RootPort.WriteObserver = packet;
             Device.Dma.Transport = packet;
             PacketTransport = packet;
+            if (c.TlpCorruptionRate + c.TlpDropRate > 0)
+            {
+                LinkFaults = new Pcie.Faults.LinkFaultInjector(c.TlpCorruptionRate, c.TlpDropRate, c.Seed);
+                Link.UpstreamPort.Faults = LinkFaults;
+                RootPort.SendsFailMessages = true;
+            }
         }
         else
         {

@@ -83,6 +83,26 @@ public sealed class SoakTests
     }
 
     [Fact]
+    public void Soak_PacketLevel_FaultsAtTheLinkPort_DetectedByTheRootPortAndRecovered()
+    {
+        var r = Scenario.Simulated(Scenario.Run(1, [.. Functional, "sim.fidelity=packet"]));
+        Assert.True(r["faults.corrupted"] >= 1 && r["faults.dropped"] >= 1);
+        Assert.Equal(r["faults.injected"], r["faults.detected"]);
+        Assert.Equal(r["faults.detected"], r["faults.detected_by_check"]); // every one by the real check
+        Assert.Equal(r["faults.detected"], r["faults.recovered"]);
+        Assert.Equal(0, r["faults.bytes_lost"]);
+        Assert.Equal(16 << 20, r["guest.data_checked_bytes"]);
+        Assert.Equal(0, r["guest.data_errors"]);
+    }
+
+    [Fact]
+    public void Soak_PacketLevelTimingMode_RefusedWithTheKey()
+    {
+        var e = Assert.Throws<SevTio.Hw.Simulation.ParameterException>(() => Scenario.Run(1, "sim.fidelity=packet", "crypto.mode=timing", "faults.tlp_drop_rate=1e-6", "workload.total=1MiB"));
+        Assert.Contains("faults.tlp_corruption_rate", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Soak_NoFaultRates_NoFaultFigures()
     {
         var r = Scenario.Run(1, "workload.total=1MiB", "workload.window=1MiB");
