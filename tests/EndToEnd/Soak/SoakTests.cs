@@ -103,6 +103,24 @@ public sealed class SoakTests
     }
 
     [Fact]
+    public void Soak_KeysInAScenarioFile_SameFiguresAsWithSet()
+    {
+        const string json = """
+            {
+              "workload": { "total": "8MiB", "window": "8MiB", "job": "256KiB" },
+              "faults": { "tlp_corruption_rate": 1e-4, "tlp_drop_rate": 5e-5 }
+            }
+            """;
+        var config = new SevTio.Cli.Configuration.ScenarioConfig();
+        config.LoadJson(json, "soak.json");
+        config.Validate();
+        var fromFile = Scenario.Simulated(SevTio.Cli.Running.ScenarioRunner.Run(config, new SevTio.Cli.Running.RunOptions { Workers = 1 }));
+        var fromSet = Scenario.Simulated(Scenario.Run(1, "workload.total=8MiB", "workload.window=8MiB", "workload.job=256KiB", "faults.tlp_corruption_rate=1e-4", "faults.tlp_drop_rate=5e-5"));
+        Assert.True(fromFile["faults.injected"] >= 1);
+        Assert.Equal(fromSet, fromFile);
+    }
+
+    [Fact]
     public void Soak_NoFaultRates_NoFaultFigures()
     {
         var r = Scenario.Run(1, "workload.total=1MiB", "workload.window=1MiB");
