@@ -118,6 +118,14 @@ public sealed class SoakTests
         var fromSet = Scenario.Simulated(Scenario.Run(1, "workload.total=8MiB", "workload.window=8MiB", "workload.job=256KiB", "faults.tlp_corruption_rate=1e-4", "faults.tlp_drop_rate=5e-5"));
         Assert.True(fromFile["faults.injected"] >= 1);
         Assert.Equal(fromSet, fromFile);
+
+        // The trust flow's figures are the first establishment's, as in a run without faults (recoveries repeat it);
+        // trust.unlock_s is the final unlock's, measured after the soak.
+        var clean = Scenario.Simulated(Scenario.Run(1, "workload.total=8MiB", "workload.window=8MiB", "workload.job=256KiB"));
+        foreach (var name in clean.Keys.Where(k => k.StartsWith("trust.", StringComparison.Ordinal) && k != "trust.unlock_s"))
+        {
+            Assert.Equal(clean[name], fromSet[name]);
+        }
     }
 
     [Fact]
