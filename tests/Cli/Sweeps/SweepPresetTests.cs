@@ -25,13 +25,13 @@ public class SweepPresetTests
         Assert.Equal(0, exit);
         Assert.Contains("ide-overhead:", output, StringComparison.Ordinal);
         Assert.Contains("bounce-vs-direct:", output, StringComparison.Ordinal);
-        Assert.Contains("guest.dma_mode=bounce,direct", output, StringComparison.Ordinal);
+        Assert.Contains("guest.dma_mode=bounce,direct × workload.direction=write,read", output, StringComparison.Ordinal);
         Assert.Contains("(80 points;", output, StringComparison.Ordinal);
     }
 
     [Theory]
     [InlineData("ide-overhead", 4 * 4 * 5)]
-    [InlineData("bounce-vs-direct", 2 * 4)]
+    [InlineData("bounce-vs-direct", 2 * 2 * 2)]
     public void Plan_Preset_EveryPointIsLegal(string name, int points)
     {
         var preset = SweepPreset.Find(name)!;
