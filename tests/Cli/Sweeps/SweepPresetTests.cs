@@ -116,7 +116,7 @@ public class SweepPresetTests
             var r = new RunResult(p.Config.Name, p.Config.Resolved, new Provenance("t", "t", "t", "t", "t", [], 1));
             var direct = p.Config.GetChoice("guest.dma_mode") == "direct";
             var small = p.Config.GetSize("workload.transfer_size").Bytes == 4096;
-            r.Add("dma.bandwidth_gbps", direct ? 300 : small ? 100 : 200, "Gb/s", "bw");
+            r.Add(SweepPreset.BounceVsDirect.Comparison.Metric, direct ? 300 : small ? 100 : 200, "Gb/s", "bw");
             p.Result = r;
         }
 
