@@ -38,9 +38,8 @@ public sealed class AttackSuiteTests
         Assert.Equal(names.Count, names.Distinct(StringComparer.Ordinal).Count());
         Assert.All(names, n => Assert.Matches("^[a-z0-9]+(-[a-z0-9]+)*$", n));
 
-        // Issue 10 lists 16 attacks (the protocol ones, 10-15, land in the next slice).
-        Assert.Subset(Enumerable.Range(1, 16).ToHashSet(), AttackCatalog.All.Select(a => a.Item).ToHashSet());
-        Assert.Superset(new HashSet<int> { 1, 2, 3, 4, 5, 6, 7, 8, 9, 16 }, AttackCatalog.All.Select(a => a.Item).ToHashSet());
+        // Issue 10 lists 16 attacks; each must have at least one entry.
+        Assert.Equal(Enumerable.Range(1, 16), AttackCatalog.All.Select(a => a.Item).Distinct().Order());
     }
 
     [Fact]
