@@ -32,6 +32,7 @@ public static class AttackCatalog
         new IdeLinkAttack("ide-stale-keyset", 5, IdeTamper.StaleKeySet, "After key refresh to K1, a withheld TLP sealed under the retired K0 delivered."),
         new DmaAttack("dma-t1-without-sdte", 6, AttackParty.Iommu, DmaMisuse.TeeWithoutSdte, "The device issues T=1 DMA before the PSP wrote its sDTE."),
         new DmaAttack("dma-t1-unbound-device", 6, AttackParty.Iommu, DmaMisuse.TeeFromUnboundDevice, "A second device, connected but bound to no guest, issues T=1 DMA at a private page."),
+        new DmaAttack("dma-t1-spoofed-rid", 6, AttackParty.Iommu, DmaMisuse.TeeWithSpoofedRequester, "A second, unbound device issues T=1 DMA on its own IDE stream under the bound device's requester id."),
         new DmaAttack("dma-t0-private-page", 7, AttackParty.Rmp, DmaMisuse.NonTeeToPrivatePage, "T=0 DMA aimed at a guest-private page."),
         new DmaAttack("dma-above-vtom", 8, AttackParty.Rmp, DmaMisuse.AboveVTomToPrivatePage, "T=1 DMA above vTOM (the shared alias) into a private page."),
         new DmaAttack("dma-other-guest", 8, AttackParty.Rmp, DmaMisuse.OtherGuestsPage, "T=1 DMA below vTOM at a GPA the host mapped onto another guest's page."),

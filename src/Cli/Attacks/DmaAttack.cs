@@ -12,6 +12,9 @@ public enum DmaMisuse
     /// <summary>A second device, connected but bound to no guest, issues T=1 DMA.</summary>
     TeeFromUnboundDevice,
 
+    /// <summary>A second device, connected but bound to no guest, issues T=1 DMA with the bound device's requester id on its own stream.</summary>
+    TeeWithSpoofedRequester,
+
     /// <summary>T=0 (untrusted) DMA at a guest-private page.</summary>
     NonTeeToPrivatePage,
 
@@ -60,6 +63,9 @@ public sealed class DmaAttack : Attack
 
     /// <summary>The requester the attack's TLP carries.</summary>
     public ushort AttackRequester => _misuse == DmaMisuse.TeeFromUnboundDevice ? LinkRig.SecondDeviceRid : LinkRig.DeviceRid;
+
+    /// <summary>The device whose link and IDE stream carry the attack's TLP.</summary>
+    private bool FromSecondDevice => _misuse is DmaMisuse.TeeFromUnboundDevice or DmaMisuse.TeeWithSpoofedRequester;
 
     public override AttackOutcome Run(int seed)
     {
@@ -110,6 +116,7 @@ public sealed class DmaAttack : Attack
         switch (_misuse)
         {
             case DmaMisuse.TeeFromUnboundDevice:
+            case DmaMisuse.TeeWithSpoofedRequester:
                 benign = TryWrite(rig, LinkRig.PrivateBase + 0x2000, forged, tee: true, details, "benign twin from the bound device");
                 break;
             case DmaMisuse.NonTeeToPrivatePage:
@@ -130,10 +137,11 @@ public sealed class DmaAttack : Attack
         var tlp = _misuse switch
         {
             DmaMisuse.TeeFromUnboundDevice => rig.Write(AttackAddress, forged, tee: true, device: rig.SecondDevice),
+            DmaMisuse.TeeWithSpoofedRequester => rig.Write(AttackAddress, forged, tee: true, device: rig.SecondDevice, requesterId: LinkRig.DeviceRid),
             DmaMisuse.NonTeeToPrivatePage => rig.Write(AttackAddress, forged, tee: false, ide: false),
             _ => rig.Write(AttackAddress, forged, tee: true),
         };
-        details.Add($"attack: {(tlp.IsTeeOriginated ? "T=1" : "T=0")} write of {forged.Length} B from {AttackRequester:X4} to 0x{AttackAddress:X}");
+        details.Add($"attack: {(tlp.IsTeeOriginated ? "T=1" : "T=0")} write of {forged.Length} B as requester {AttackRequester:X4}{(FromSecondDevice ? $" from the second device on stream {LinkRig.SecondStreamId}" : string.Empty)} to 0x{AttackAddress:X}");
         rig.Deliver(tlp);
         var committed = !rig.ReadRaw(targetHpa, 4096).AsSpan().SequenceEqual(before);
         var events = rig.DrainEvents();

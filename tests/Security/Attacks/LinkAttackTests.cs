@@ -36,6 +36,7 @@ public sealed class LinkAttackTests
     [Theory]
     [InlineData("dma-t1-without-sdte", IommuEventCode.InvalidDeviceRequest, RmpViolation.None, LinkRig.DeviceRid)]
     [InlineData("dma-t1-unbound-device", IommuEventCode.InvalidDeviceRequest, RmpViolation.None, LinkRig.SecondDeviceRid)]
+    [InlineData("dma-t1-spoofed-rid", IommuEventCode.InvalidDeviceRequest, RmpViolation.None, LinkRig.DeviceRid)]
     [InlineData("dma-t0-private-page", IommuEventCode.RmpPageFault, RmpViolation.NotHypervisorOwned, LinkRig.DeviceRid)]
     [InlineData("dma-above-vtom", IommuEventCode.RmpPageFault, RmpViolation.NotHypervisorOwned, LinkRig.DeviceRid)]
     [InlineData("dma-other-guest", IommuEventCode.RmpPageFault, RmpViolation.AsidMismatch, LinkRig.DeviceRid)]

@@ -138,7 +138,7 @@ internal sealed class LinkRig : IDisposable
 
     public IdeStream DeviceStream => Device.Ide.FindStream(StreamId)!;
 
-    /// <summary>SDTE_WRITE as the PSP does it after the guest's accept: V, IR, IW, ASID 1, VMPL 0, vTOM_EN, stream 1.</summary>
+    /// <summary>SDTE_WRITE as the PSP does it after the guest's accept: V, IR, IW, ASID 1, VMPL 0, vTOM_EN, stream 1 on TC0 (the other TCs unused).</summary>
     public void WriteSdte()
     {
         var sdte = default(SecureDeviceTableEntry);
@@ -149,7 +149,11 @@ internal sealed class LinkRig : IDisposable
         sdte.Vmpl = 0;
         sdte.VTomEnable = true;
         sdte.SetVTom(VTom);
-        sdte.SetField(SecureDeviceTableEntry.IdeStreamIdField(0), StreamId);
+        sdte.SetIdeStreamId(0, StreamId);
+        for (var tc = 1; tc < 8; tc++)
+        {
+            sdte.SetIdeStreamId(tc, 0xFF); // unused (sev-tio-stack.md §6)
+        }
         Iommu.WriteSecureDeviceTableEntry(DeviceRid, sdte);
     }
 
@@ -165,11 +169,11 @@ internal sealed class LinkRig : IDisposable
     }
 
     /// <summary>A memory write from <paramref name="device"/> (the bound one by default), IDE-sealed on its stream with the T bit given, or plain.</summary>
-    public Tlp Write(ulong address, ReadOnlySpan<byte> data, bool tee = true, bool ide = true, TdispDevice? device = null)
+    public Tlp Write(ulong address, ReadOnlySpan<byte> data, bool tee = true, bool ide = true, TdispDevice? device = null, ushort? requesterId = null)
     {
         device ??= Device;
         var tlp = new Tlp();
-        tlp.Encode(TlpHeader.MemoryWrite(device.RequesterId, address, data.Length), data);
+        tlp.Encode(TlpHeader.MemoryWrite(requesterId ?? device.RequesterId, address, data.Length), data);
         if (ide)
         {
             var stream = device.Ide.Streams[0];
