@@ -62,7 +62,7 @@ public sealed class ConfigWriteAttack : Attack
             Answer = $"the write completed; TDI {state}",
             ForgedCommitted = state == TdiState.Run,
             BenignAccepted = benign,
-            Leaks = rig.FindLeaks(canary),
+            Leaks = rig.FindGuestLeaks(canary),
             Details = details,
             Status = state.ToString(),
         };

@@ -1,5 +1,6 @@
 using SevTio.Cli.Attacks.Support;
 using SevTio.Hw.Iommu;
+using SevTio.Hw.Pcie;
 
 namespace SevTio.Cli.Attacks;
 
@@ -17,6 +18,9 @@ public enum DmaMisuse
 
     /// <summary>T=0 (untrusted) DMA at a guest-private page.</summary>
     NonTeeToPrivatePage,
+
+    /// <summary>A T=0 (untrusted) DMA read of a guest-private page: the completion must carry no data.</summary>
+    NonTeeReadOfPrivatePage,
 
     /// <summary>T=1 DMA above vTOM (the shared alias) at a page that is private.</summary>
     AboveVTomToPrivatePage,
@@ -122,6 +126,15 @@ public sealed class DmaAttack : Attack
             case DmaMisuse.NonTeeToPrivatePage:
                 benign = TryWrite(rig, LinkRig.SharedBase, forged, tee: false, details, "benign twin: T=0 to a shared page");
                 break;
+            case DmaMisuse.NonTeeReadOfPrivatePage:
+            {
+                rig.Guest.Write(LinkRig.SharedBase, forged, encrypted: false);
+                var cpl = ReadOnce(rig, LinkRig.SharedBase);
+                benign = cpl is { } c && c.Header.Status == CompletionStatus.SuccessfulCompletion && c.Payload.SequenceEqual(forged);
+                details.Add($"benign twin: T=0 read of a shared page: {(cpl is null ? "no completion" : cpl.Header.ToString())}");
+                rig.DrainEvents();
+                break;
+            }
             case DmaMisuse.AboveVTomToPrivatePage:
                 benign = TryWrite(rig, LinkRig.VTom + LinkRig.SharedBase, forged, tee: true, details, "benign twin: T=1 above vTOM to a shared page");
                 break;
@@ -134,6 +147,11 @@ public sealed class DmaAttack : Attack
 
         rig.DrainEvents();
         var before = rig.ReadRaw(targetHpa, 4096);
+        if (_misuse == DmaMisuse.NonTeeReadOfPrivatePage)
+        {
+            return ReadAttack(rig, canary, benign, details);
+        }
+
         var tlp = _misuse switch
         {
             DmaMisuse.TeeFromUnboundDevice => rig.Write(AttackAddress, forged, tee: true, device: rig.SecondDevice),
@@ -167,6 +185,42 @@ public sealed class DmaAttack : Attack
             StreamState = rig.RootStream.State,
             IommuEvents = events,
         };
+    }
+
+    private AttackOutcome ReadAttack(LinkRig rig, byte[] canary, bool benign, List<string> details)
+    {
+        var cpl = ReadOnce(rig, AttackAddress);
+        details.Add($"attack: T=0 read of 64 B at private 0x{AttackAddress:X}: {(cpl is null ? "no completion" : cpl.Header.ToString())}");
+        var events = rig.DrainEvents();
+        foreach (var e in events)
+        {
+            details.Add("IOMMU event: " + e);
+        }
+
+        return new AttackOutcome
+        {
+            Name = Name,
+            Expected = MustStop,
+            DetectedBy = events.Count > 0 && events[0].Code == IommuEventCode.RmpPageFault ? AttackParty.Rmp : events.Count > 0 ? AttackParty.Iommu : AttackParty.None,
+            Answer = cpl is null ? "no completion" : $"completion {cpl.Header.Status}, {cpl.Header.PayloadBytes} B of data",
+            ForgedCommitted = cpl is null || cpl.Header.PayloadBytes > 0,
+            BenignAccepted = benign,
+            Leaks = rig.FindLeaks(canary),
+            Details = details,
+            StreamState = rig.RootStream.State,
+            IommuEvents = events,
+        };
+    }
+
+    /// <summary>A plain (T=0, no IDE) 64-byte read from the bound device; runs the simulation until its completion is on the wire.</summary>
+    private static Tlp? ReadOnce(LinkRig rig, ulong address)
+    {
+        var tlp = new Tlp();
+        tlp.Encode(TlpHeader.MemoryRead(LinkRig.DeviceRid, 7, address, 64), default);
+        var count = rig.Completions.Count;
+        rig.Deliver(tlp);
+        rig.Scheduler.RunUntilIdle();
+        return rig.Completions.Count > count ? rig.Completions[count] : null;
     }
 
     private static bool TryWrite(LinkRig rig, ulong address, byte[] data, bool tee, List<string> details, string what)

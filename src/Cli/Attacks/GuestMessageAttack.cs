@@ -69,7 +69,7 @@ public sealed class GuestMessageAttack : Attack
             // stays in effect: the guest cannot know, and fails closed with its VMPCK wiped, as Linux does.)
             ForgedCommitted = acceptError == Errno.None || (_replayRequest && refused == 0),
             BenignAccepted = benign,
-            Leaks = rig.FindLeaks(canary),
+            Leaks = rig.FindGuestLeaks(canary),
             Details = details,
             Errno = acceptError.ToString(),
         };

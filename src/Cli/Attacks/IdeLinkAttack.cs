@@ -30,6 +30,9 @@ public enum IdeTamper
 
     /// <summary>After a key refresh to K1, delivers a withheld TLP sealed under the retired K0.</summary>
     StaleKeySet,
+
+    /// <summary>Holds a posted write back and delivers the read the device issued after it first (a read passing a write).</summary>
+    ReadPassesWrite,
 }
 
 /// <summary>
@@ -122,6 +125,16 @@ public sealed class IdeLinkAttack : Attack
                 before[1] = fresh;
                 details.Add($"key refresh to K1: a K1 write to 0x{c:X} {(benign ? "accepted (K0 retired)" : "NOT accepted")}; delivering a withheld K0 write");
                 rig.Deliver(held);
+                break;
+            }
+
+            case IdeTamper.ReadPassesWrite:
+            {
+                var write = rig.Write(b, forged);
+                var read = rig.Read(b, 64);
+                details.Add($"the device writes 0x{b:X} then reads it back (PR_Sent_Counter {read.IdePrefix.PrSentCounter}); the host delivers the read first");
+                rig.Deliver(read);
+                rig.Deliver(write);
                 break;
             }
         }

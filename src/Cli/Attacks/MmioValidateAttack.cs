@@ -95,7 +95,7 @@ public sealed class MmioValidateAttack : Attack
             Answer = $"TIO_MSG_MMIO_VALIDATE_RSP status {status} ({(int)status})",
             ForgedCommitted = !before.SequenceEqual(after),
             BenignAccepted = benign,
-            Leaks = rig.FindLeaks(canary),
+            Leaks = rig.FindGuestLeaks(canary),
             Details = details,
             Status = status.ToString(),
         };

@@ -104,7 +104,7 @@ public sealed class ReportAttack : Attack
             Answer = $"evidence {evidence}; accept {acceptError}",
             ForgedCommitted = state == TdiState.Run || sdte,
             BenignAccepted = benign,
-            Leaks = rig.FindLeaks(canary),
+            Leaks = rig.FindGuestLeaks(canary),
             Details = details,
             Errno = acceptError.ToString(),
             Status = state.ToString(),

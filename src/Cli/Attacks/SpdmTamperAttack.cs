@@ -65,7 +65,7 @@ public sealed class SpdmTamperAttack : Attack
             var keysArmed = rootStream.GetKeyState(IdeSubstream.Posted, IdeDirection.Receive, IdeKeySet.K0).Armed;
             committed |= status == PspReturnCode.Success || rootStream.State == IdeStreamState.Secure || rootStream.IsEnabled || keysArmed;
             details.Add($"{(secured ? "secured response" : "KEY_EXCHANGE_RSP")} altered ({(tampered ? "done" : "NOT FOUND")}): connect {status}; PSP: {rig.Psp.LastDeviceFailure ?? "no failure recorded"}; root port stream {rootStream.State}, enabled {rootStream.IsEnabled}, K0 armed {keysArmed}");
-            leaks.AddRange(rig.FindLeaks(canary));
+            leaks.AddRange(rig.FindGuestLeaks(canary));
             if (!tampered)
             {
                 statuses[^1] = PspReturnCode.Success;

@@ -23,6 +23,7 @@ public sealed class LinkAttackTests
     [InlineData("ide-drop", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-reorder", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-stale-keyset", IdeCheckFailure.KeySetNotArmed)]
+    [InlineData("ide-reorder-passing", IdeCheckFailure.CounterUnderflow)]
     public void IdeAttack_IntegrityFailure_StreamInsecureNothingCommittedNothingReachesTheIommu(string name, IdeCheckFailure expected)
     {
         var outcome = AttackCatalog.Find(name)!.Run(5);
@@ -61,6 +62,22 @@ public sealed class LinkAttackTests
 
         // A refused DMA is not an IDE failure: the stream stays Secure.
         Assert.Equal(IdeStreamState.Secure, outcome.StreamState);
+    }
+
+    [Fact]
+    public void DmaT0ReadOfPrivatePage_CompleterAbortWithoutDataAndAnRmpPageFault()
+    {
+        // The root port answers a read the RMP refused with CA (an IOMMU fault would be UR); no byte of the page leaves.
+        var attack = (DmaAttack)AttackCatalog.Find("dma-t0-read-private")!;
+        var outcome = attack.Run(5);
+
+        var e = Assert.Single(outcome.IommuEvents);
+        Assert.Equal(IommuEventCode.RmpPageFault, e.Code);
+        Assert.Equal(RmpViolation.NotHypervisorOwned, e.RmpViolation);
+        Assert.False(e.IsWrite);
+        Assert.Equal(attack.AttackAddress, e.Address);
+        Assert.Equal("completion CompleterAbort, 0 B of data", outcome.Answer);
+        Assert.Empty(outcome.Leaks);
     }
 
     [Fact]

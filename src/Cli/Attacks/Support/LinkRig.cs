@@ -74,6 +74,7 @@ internal sealed class LinkRig : IDisposable
             IdeSettings = settings with { PartnerId = DeviceRid },
         });
         RootPort.Attach(Link);
+        Link.UpstreamPort.Receiver = new CompletionTap(this);
         Device = new TdispDevice(Scheduler, new DeviceSettings { RequesterId = DeviceRid, IdeSettings = settings with { PartnerId = RootPort.Settings.RequesterId } });
         SecondDevice = new TdispDevice(Scheduler, new DeviceSettings { RequesterId = SecondDeviceRid, IdeSettings = settings with { PartnerId = RootPort.Settings.RequesterId } });
 
@@ -131,8 +132,11 @@ internal sealed class LinkRig : IDisposable
 
     public GuestMemoryView OtherGuest { get; }
 
-    /// <summary>Every TLP that crossed the link, as wire bytes (what a host with a link analyser sees).</summary>
+    /// <summary>Every TLP that crossed the link, both ways, as wire bytes (what a host with a link analyser sees).</summary>
     public List<byte[]> Wire { get; } = [];
+
+    /// <summary>The completions the root port sent toward the device (parsed copies), in order.</summary>
+    public List<Tlp> Completions { get; } = [];
 
     public IdeStream RootStream => RootPort.Ide.FindStream(StreamId)!;
 
@@ -185,6 +189,15 @@ internal sealed class LinkRig : IDisposable
         }
 
         return tlp;
+    }
+
+    /// <summary>A T=1 memory read from the bound device, IDE-sealed on its stream (non-posted: it carries the PR_Sent counter).</summary>
+    public Tlp Read(ulong address, int length)
+    {
+        var tlp = new Tlp();
+        tlp.Encode(TlpHeader.MemoryRead(Device.RequesterId, 1, address, length), default);
+        var status = Device.Ide.Streams[0].Seal(tlp, -1, teeOriginated: true);
+        return status == IdeSealStatus.Sealed ? tlp : throw new InvalidOperationException($"attack rig: the device's IDE transmitter answered {status}");
     }
 
     /// <summary>A copy of a TLP's wire bytes as a new TLP (what a replaying or reordering host on the link holds).</summary>
@@ -319,6 +332,17 @@ internal sealed class LinkRig : IDisposable
         if (device.Ide.FindStream(streamId)?.State != IdeStreamState.Secure || RootPort.Ide.FindStream(streamId)?.State != IdeStreamState.Secure)
         {
             throw new InvalidOperationException($"attack rig: IDE stream {streamId} did not become Secure");
+        }
+    }
+
+    /// <summary>The device end of the link: records what the root port sends (completions) as a link analyser would.</summary>
+    private sealed class CompletionTap(LinkRig rig) : ILinkReceiver
+    {
+        public void OnTlpReceived(LinkPort port, Tlp tlp)
+        {
+            rig.Wire.Add(tlp.Wire.ToArray());
+            rig.Completions.Add(Copy(tlp));
+            tlp.Release();
         }
     }
 

@@ -198,6 +198,30 @@ internal sealed class TrustRig : IDisposable
         return leaks;
     }
 
+    /// <summary>
+    /// <see cref="FindLeaks"/> for the attack's canary and for the guest's secrets: the four VMPCKs the PSP put in its
+    /// secrets page (read back through the guest's own view), which must appear nowhere the host can read in plaintext.
+    /// </summary>
+    public List<string> FindGuestLeaks(ReadOnlySpan<byte> canary)
+    {
+        var leaks = FindLeaks(canary);
+        var key = new byte[32];
+        for (var i = 0; i < 4; i++)
+        {
+            if (!Guest.Memory.Read(Guest.SecretsGpa + (ulong)SevTio.Firmware.Psp.Mailbox.SnpSecretsPage.VmpckOffset(i), key, encrypted: true).Succeeded)
+            {
+                throw new InvalidOperationException("attack rig: the guest's secrets page is not readable");
+            }
+
+            foreach (var leak in FindLeaks(key))
+            {
+                leaks.Add($"VMPCK{i}: {leak}");
+            }
+        }
+
+        return leaks;
+    }
+
     public void Dispose()
     {
         Kernel.Dispose();
