@@ -20,10 +20,11 @@ internal static class RunCommand
         var quiet = new Option<bool>("--quiet") { Description = "No summary table and no progress." };
         var metrics = new Option<string?>("--metrics") { Description = "Export metrics: 'console'." };
         var otlp = new Option<string?>("--otlp") { Description = "Send traces and metrics to an OTLP/HTTP receiver, e.g. http://127.0.0.1:4318." };
+        var traceJson = new Option<FileInfo?>("--trace-json") { Description = "Write a Chrome/Perfetto trace of the run (simulated time)." };
 
         var cmd = new Command("run", "Run one scenario (default: bring-up, then bulk DMA into private memory over Gen5 x16 with IDE).")
         {
-            scenario, set, json, csv, quiet, metrics, otlp,
+            scenario, set, json, csv, quiet, metrics, otlp, traceJson,
         };
         cmd.SetAction(parse =>
         {
@@ -48,6 +49,8 @@ internal static class RunCommand
             var otlpUri = parse.GetValue(otlp) is { } o ? TelemetrySession.ParseOtlp(o) : null;
             var isQuiet = parse.GetValue(quiet);
             var session = new TelemetrySession(metricsMode == "console", otlpUri);
+            var traceFile = parse.GetValue(traceJson);
+            using var trace = traceFile is null ? null : new ChromeTraceRecorder();
             var flushed = false;
             void Flush()
             {
@@ -63,12 +66,27 @@ internal static class RunCommand
             try
             {
                 // The telemetry session flushes while the run's meters still exist.
-                result = ScenarioRunner.Run(config, new RunOptions { Progress = progress, BeforeTeardown = Flush });
+                result = ScenarioRunner.Run(config, new RunOptions
+                {
+                    Progress = trace is null ? progress : trace.Sampling(progress),
+                    BeforeTeardown = Flush,
+                    PlatformCreated = platform =>
+                    {
+                        session.Observe();
+                        trace?.Observe(platform);
+                    },
+                });
             }
             finally
             {
                 progress?.Finish();
                 Flush();
+            }
+
+            if (trace is not null)
+            {
+                using var stream = File.Create(traceFile!.FullName);
+                trace.Write(stream, $"sevtio run: {result.Scenario}");
             }
 
             if (parse.GetValue(json) is { } jsonFile)

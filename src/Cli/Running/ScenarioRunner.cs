@@ -40,6 +40,7 @@ public static class ScenarioRunner
         warmUp.Stop();
 
         using var platform = new SevTioPlatform(platformConfig);
+        options.PlatformCreated?.Invoke(platform);
         platform.CreateInstruments();
         var bringUp = Stopwatch.StartNew();
         var guest = PlatformBringUp.Run(platform);

@@ -12,12 +12,17 @@ namespace SevTio.Cli.Telemetry;
 /// activity sources named <c>SevTio.*</c>; this session listens to them and exports to the console and/or OTLP.
 /// Disposing flushes everything, so a short run still delivers its data.
 /// </summary>
+/// <remarks>
+/// Spans are exported from <see cref="Observe"/> on, and only those started on the thread that called it (the run's
+/// simulation thread): the runner's warm-up on a scratch platform comes before and stays out of the trace.
+/// </remarks>
 public sealed class TelemetrySession : IDisposable
 {
     public const string ServiceName = "sevtio";
 
     private readonly MeterProvider? _meters;
     private readonly TracerProvider? _tracer;
+    private readonly RunThreadSampler _sampler = new();
 
     public TelemetrySession(bool consoleMetrics, Uri? otlp)
     {
@@ -48,7 +53,7 @@ public sealed class TelemetrySession : IDisposable
             _tracer = Sdk.CreateTracerProviderBuilder()
                 .SetResourceBuilder(resource)
                 .AddSource("SevTio.*")
-                .SetSampler(new AlwaysOnSampler())
+                .SetSampler(_sampler)
                 .AddOtlpExporter(exporter =>
                 {
                     exporter.Protocol = OtlpExportProtocol.HttpProtobuf;
@@ -59,6 +64,9 @@ public sealed class TelemetrySession : IDisposable
 
         _meters = meters.Build();
     }
+
+    /// <summary>Starts exporting the spans of the calling thread (the run's simulation thread, once its platform exists).</summary>
+    public void Observe() => Volatile.Write(ref _sampler.ThreadId, Environment.CurrentManagedThreadId);
 
     /// <summary>Parses the <c>--otlp</c> value: an http(s) base URL of an OTLP/HTTP receiver (e.g. http://127.0.0.1:4318).</summary>
     public static Uri ParseOtlp(string text)
@@ -81,5 +89,13 @@ public sealed class TelemetrySession : IDisposable
         _meters?.ForceFlush();
         _tracer?.Dispose();
         _meters?.Dispose();
+    }
+
+    private sealed class RunThreadSampler : Sampler
+    {
+        public int ThreadId = -1;
+
+        public override SamplingResult ShouldSample(in SamplingParameters samplingParameters) =>
+            new(Volatile.Read(ref ThreadId) == Environment.CurrentManagedThreadId ? SamplingDecision.RecordAndSample : SamplingDecision.Drop);
     }
 }

@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using SevTio.Hw.Registers;
 using SevTio.Hw.Simulation;
+using SevTio.Hw.Telemetry;
 
 namespace SevTio.Hw.Doe;
 
@@ -19,6 +21,9 @@ namespace SevTio.Hw.Doe;
 /// accessor). The responder's own processing time is <see cref="ResponseLatency"/>: with a scheduler and a positive
 /// latency, Busy stays set that long after Go and the response appears from an event; otherwise it is ready at once.</para>
 /// <para>Interrupts, the attention mechanism and async messages are not modelled: their bits read 0 and are logged.</para>
+/// <para>Telemetry (with a scheduler): one <c>doe.exchange</c> span (<see cref="ActivitySourceName"/>) per accepted
+/// object, from Go until software has read the last DW of the response (or Abort, Error, no response, or a new Go);
+/// the responder runs inside it, so the firmware's own spans nest under it.</para>
 /// </remarks>
 public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
 {
@@ -46,7 +51,12 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
     /// <summary>Largest object: 2^18 DW = 1 MiB (a Length field of 0).</summary>
     public const int MaxObjectDw = 1 << 18;
 
+    public const string ActivitySourceName = "SevTio.Doe";
+    public const string ExchangeSpan = "doe.exchange";
+
     private const int LengthMask = MaxObjectDw - 1;
+
+    private static readonly ActivitySource s_activitySource = new(ActivitySourceName);
 
     private readonly IDoeResponder _responder;
     private readonly Scheduler? _scheduler;
@@ -60,6 +70,8 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
     private byte[]? _response;
     private int _responseDw;
     private int _readIndex;
+    private Activity? _exchangeSpan;
+    private Activity? _exchangeCaller;
 
     /// <param name="responder">The firmware behind the mailbox.</param>
     /// <param name="scheduler">Needed only when <paramref name="responseLatency"/> is positive.</param>
@@ -209,6 +221,7 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
         LastError = DoeMailboxError.None;
         ClearIncoming();
         ClearResponse();
+        EndExchange("aborted");
     }
 
     private void Go()
@@ -231,12 +244,16 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
             BinaryPrimitives.WriteUInt32LittleEndian(request.AsSpan(i * 4), _incoming[i]);
         }
 
+        var protocol = new DoeProtocol((ushort)_incoming[0], (byte)(_incoming[0] >> 16));
         ClearIncoming();
 
         // A new request replaces any response software did not finish reading.
         ClearResponse();
+        EndExchange("replaced");
         _pendingRequest = request;
         _busy = true;
+        var caller = Activity.Current;
+        StartExchange(protocol, request.Length / 4);
         if (ResponseLatency > SimTime.Zero)
         {
             _completion = _scheduler!.ScheduleAfter(ResponseLatency, this, EventPriority.Completion);
@@ -245,6 +262,40 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
         {
             Complete();
         }
+
+        // The exchange outlives the Go write: the caller's current activity is its own again.
+        Activity.Current = caller;
+    }
+
+    private void StartExchange(DoeProtocol protocol, int requestDw)
+    {
+        if (_scheduler is null)
+        {
+            return;
+        }
+
+        _exchangeCaller = Activity.Current;
+        _exchangeSpan = SimSpan.Start(s_activitySource, ExchangeSpan, _scheduler.Now);
+        _exchangeSpan?.SetTag("sevtio.doe.protocol", protocol.ToString());
+        _exchangeSpan?.SetTag("sevtio.doe.request_dw", (long)requestDw);
+    }
+
+    private void EndExchange(string outcome)
+    {
+        var span = _exchangeSpan;
+        if (span is null)
+        {
+            return;
+        }
+
+        _exchangeSpan = null;
+        var current = Activity.Current;
+        span.SetTag("sevtio.doe.outcome", outcome);
+        SimSpan.End(span, _scheduler!.Now);
+
+        // Stop() makes the span's own caller current; whoever ends it (a read of the last DW) keeps its own.
+        Activity.Current = ReferenceEquals(current, span) ? _exchangeCaller : current;
+        _exchangeCaller = null;
     }
 
     private DoeMailboxError Validate()
@@ -300,10 +351,28 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
         }
 
         ObjectsDelivered++;
-        var response = _responder.Respond(request);
+
+        // The responder (the device's firmware) runs inside the exchange, so its spans nest under it.
+        var caller = Activity.Current;
+        if (_exchangeSpan is not null)
+        {
+            Activity.Current = _exchangeSpan;
+        }
+
+        byte[]? response;
+        try
+        {
+            response = _responder.Respond(request);
+        }
+        finally
+        {
+            Activity.Current = caller;
+        }
+
         if (response is null)
         {
             ObjectsUnanswered++;
+            EndExchange("unanswered");
             return;
         }
 
@@ -311,8 +380,11 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
         if (dws < 2 || dws > MaxObjectDw)
         {
             Refuse(DoeMailboxError.BadResponse);
+            EndExchange("bad_response");
             return;
         }
+
+        _exchangeSpan?.SetTag("sevtio.doe.response_dw", (long)dws);
 
         if ((response.Length & 3) != 0)
         {
@@ -346,6 +418,7 @@ public sealed class DoeMailbox : RegisterBlock, ISimEventHandler
         if (++_readIndex == _responseDw)
         {
             ClearResponse();
+            EndExchange("read");
         }
     }
 
