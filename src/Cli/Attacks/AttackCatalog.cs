@@ -41,6 +41,7 @@ public static class AttackCatalog
         new DmaAttack("dma-unvalidated-page", 9, AttackParty.Rmp, DmaMisuse.UnvalidatedPage, "T=1 DMA into a page assigned to the guest but never validated."),
         new DmaAttack("dma-gpa-mismatch", 9, AttackParty.Rmp, DmaMisuse.GpaMismatch, "T=1 DMA into a guest page through a GPA other than the one it was validated at."),
         new SpdmTamperAttack(),
+        new SpdmReplayAttack(),
         new ReportAttack("report-modified", ReportForgery.Modified, "The hypervisor hands the guest a modified interface report."),
         new ReportAttack("report-stale", ReportForgery.Stale, "The hypervisor hands the guest the report of an earlier binding (before it moved a BAR)."),
         new ReportAttack("report-foreign-certs", ReportForgery.ForeignCertificates, "The hypervisor hands the guest another device's certificate chain."),

@@ -30,6 +30,9 @@ public enum AttackParty
     /// <summary>The guest's SNP message layer: response sequence number and AEAD (the VMPCK is then wiped).</summary>
     GuestMessageLayer,
 
+    /// <summary>The device's SPDM secured-session layer (DSP0277): a record that does not authenticate under the next sequence number is refused.</summary>
+    DeviceSecuredSession,
+
     /// <summary>The device's TDISP responder: a security-relevant change while CONFIG_LOCKED/RUN moves the TDI to ERROR.</summary>
     DeviceTdisp,
 

@@ -1,5 +1,6 @@
 using SevTio.Cli.Attacks.Support;
 using SevTio.Hw.Ide;
+using SevTio.Hw.Pcie;
 using SevTio.Protocols.Psp;
 
 namespace SevTio.Cli.Attacks;
@@ -36,7 +37,19 @@ public sealed class IdeKeySearchAttack : Attack
         }
 
         var keys = _afterRefresh ? rig.Device.Keys.Keys.Skip(keysAtConnect).ToList() : rig.Device.Keys.Keys.ToList();
-        var benign = status == PspReturnCode.Success && keys.Count > 0
+
+        // A refresh that handed out an old key again would restart its invocation counter: AES-GCM nonce reuse.
+        var reused = _afterRefresh ? keys.Count(k => rig.Device.Keys.Keys.Take(keysAtConnect).Any(old => old.AsSpan().SequenceEqual(k))) : 0;
+        var distinct = keys.Select(Convert.ToHexString).Distinct().Count();
+        details.Add($"{keys.Count} keys, {distinct} distinct{(_afterRefresh ? $", {reused} equal to a key of the connect" : string.Empty)}");
+        // The keys work: a write the device seals verifies at the root port (the two ends got matching keys).
+        var probe = new Tlp();
+        var data = new byte[32];
+        probe.Encode(TlpHeader.MemoryWrite(TrustDevice.Bdf, 0x1000, data.Length), data);
+        var sealStatus = rig.Device.Ide.Streams[0].Seal(probe, -1, teeOriginated: true);
+        var received = sealStatus == IdeSealStatus.Sealed ? rig.Device.RootPort.Streams[0].Open(probe, new byte[64]) : IdeReceiveStatus.Dropped;
+        details.Add($"a T=1 write sealed by the device ({sealStatus}) at the root port: {received}");
+        var benign = status == PspReturnCode.Success && keys.Count > 0 && reused == 0 && distinct == keys.Count && received == IdeReceiveStatus.Verified
             && rig.Device.RootPort.Streams[0].State == IdeStreamState.Secure && rig.Device.Ide.Streams[0].State == IdeStreamState.Secure;
         var leaks = new List<string>();
         for (var i = 0; i < keys.Count; i++)

@@ -23,6 +23,16 @@ public sealed class ProtocolAttackTests
         Assert.False(outcome.ForgedCommitted);
     }
 
+    [Fact]
+    public void SpdmReplay_DeviceDropsEveryReplayedRecordWritesNoKeyAndKeepsTheSession()
+    {
+        var outcome = AttackCatalog.Find("spdm-replay")!.Run(5);
+
+        Assert.Contains(" 0 accepted", outcome.Answer, StringComparison.Ordinal);
+        Assert.EndsWith(" 0 keys written", outcome.Answer, StringComparison.Ordinal);
+        Assert.Contains(outcome.Details, d => d.StartsWith("then the guest's lock over the same session: None", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("report-modified")]
     [InlineData("report-stale")]
