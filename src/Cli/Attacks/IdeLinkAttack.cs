@@ -31,6 +31,9 @@ public enum IdeTamper
     /// <summary>After a key refresh to K1, delivers a withheld TLP sealed under the retired K0.</summary>
     StaleKeySet,
 
+    /// <summary>Flips a payload bit of the second TLP of a four-TLP MAC unit (aggregation 4, PCRC on).</summary>
+    AggregatedPayloadBit,
+
     /// <summary>Holds a posted write back and delivers the read the device issued after it first (a read passing a write).</summary>
     ReadPassesWrite,
 }
@@ -53,7 +56,7 @@ public sealed class IdeLinkAttack : Attack
 
     public override AttackOutcome Run(int seed)
     {
-        using var rig = new LinkRig(seed);
+        using var rig = _tamper == IdeTamper.AggregatedPayloadBit ? new LinkRig(seed, aggregation: 4, pcrc: true) : new LinkRig(seed);
         var canary = LeakScan.Canary(seed);
         var details = new List<string>();
         var a = LinkRig.PrivateBase;
@@ -69,6 +72,7 @@ public sealed class IdeLinkAttack : Attack
 
         var forged = Data(canary, 2);
         var later = Data(canary, 3);
+        var committed4 = false;
         switch (_tamper)
         {
             case IdeTamper.PayloadBit:
@@ -128,6 +132,27 @@ public sealed class IdeLinkAttack : Attack
                 break;
             }
 
+            case IdeTamper.AggregatedPayloadBit:
+            {
+                // Four writes, one MAC: b, c, then two more pages; the second TLP's payload is altered.
+                var targets = new[] { b, c, LinkRig.PrivateBase + 0x4000, LinkRig.PrivateBase + 0x5000 };
+                var unit = new List<Tlp>();
+                for (var i = 0; i < targets.Length; i++)
+                {
+                    unit.Add(rig.Write(targets[i], i == 0 ? forged : later, nextPayloadBytes: i < targets.Length - 1 ? 64 : -1));
+                }
+
+                unit[1].Payload[3] ^= 0x10;
+                details.Add($"a 4-TLP MAC unit (M set only on the last: {string.Join(",", unit.Select(t => t.IdePrefix.MacPresent ? "M" : "-"))}); flipped a payload bit of the second");
+                foreach (var tlp in unit)
+                {
+                    rig.Deliver(tlp);
+                }
+
+                committed4 = rig.ReadGuest(LinkRig.PrivateBase + 0x4000, 64).AsSpan().SequenceEqual(later) || rig.ReadGuest(LinkRig.PrivateBase + 0x5000, 64).AsSpan().SequenceEqual(later);
+                break;
+            }
+
             case IdeTamper.ReadPassesWrite:
             {
                 var write = rig.Write(b, forged);
@@ -141,7 +166,7 @@ public sealed class IdeLinkAttack : Attack
 
         var stream = rig.RootStream;
         var after = Snapshot(rig, b, c);
-        var committed = !after[0].AsSpan().SequenceEqual(before[0]) || !after[1].AsSpan().SequenceEqual(before[1]);
+        var committed = committed4 || !after[0].AsSpan().SequenceEqual(before[0]) || !after[1].AsSpan().SequenceEqual(before[1]);
 
         // Nothing after the failure is accepted either (the stream stays Insecure until re-keyed).
         var afterwards = rig.Write(LinkRig.PrivateBase + 0x3000, Data(canary, 6));

@@ -45,9 +45,13 @@ internal sealed class LinkRig : IDisposable
     public const byte SecondStreamId = 2;
 
     private readonly Random _keys;
+    private readonly int _aggregation;
+    private readonly bool _pcrc;
 
-    public LinkRig(int seed, bool writeSdte = true, IdeStreamSettings? ideSettings = null)
+    public LinkRig(int seed, bool writeSdte = true, int aggregation = 1, bool pcrc = false)
     {
+        _aggregation = aggregation;
+        _pcrc = pcrc;
         _keys = new Random(seed ^ 0x1DE5);
         Memory = new PhysicalMemory(MemoryBytes);
         var timing = new MemoryTiming();
@@ -66,7 +70,7 @@ internal sealed class LinkRig : IDisposable
 
         Host = new HostMemoryView(Controller, Rmp);
         Link = new PcieLink(Scheduler, new LinkParameters(), "attack-link");
-        var settings = ideSettings ?? new IdeStreamSettings();
+        var settings = new IdeStreamSettings();
         RootPort = new RootPort(Scheduler, Iommu, Controller, new RootPortSettings
         {
             Functional = true,
@@ -173,7 +177,7 @@ internal sealed class LinkRig : IDisposable
     }
 
     /// <summary>A memory write from <paramref name="device"/> (the bound one by default), IDE-sealed on its stream with the T bit given, or plain.</summary>
-    public Tlp Write(ulong address, ReadOnlySpan<byte> data, bool tee = true, bool ide = true, TdispDevice? device = null, ushort? requesterId = null)
+    public Tlp Write(ulong address, ReadOnlySpan<byte> data, bool tee = true, bool ide = true, TdispDevice? device = null, ushort? requesterId = null, int nextPayloadBytes = -1)
     {
         device ??= Device;
         var tlp = new Tlp();
@@ -181,7 +185,7 @@ internal sealed class LinkRig : IDisposable
         if (ide)
         {
             var stream = device.Ide.Streams[0];
-            var status = stream.Seal(tlp, -1, tee);
+            var status = stream.Seal(tlp, nextPayloadBytes, tee);
             if (status != IdeSealStatus.Sealed)
             {
                 throw new InvalidOperationException($"attack rig: the device's IDE transmitter answered {status}");
@@ -298,7 +302,9 @@ internal sealed class LinkRig : IDisposable
     /// <summary>Configures Selective stream <paramref name="streamId"/> at the device's block 0 and the root port's block <paramref name="rootIndex"/>: keys for every sub-stream both ways, receivers GO before transmitters, Enable.</summary>
     private void ConnectStream(TdispDevice device, int deviceIndex, byte streamId, int rootIndex)
     {
-        var control = ((uint)streamId << 24) | (1u << 22);
+        // Control: stream id, Default stream, posted and non-posted aggregation, PCRC (PCIe §7.9.26.5.2).
+        var agg = IdeStreamSettings.EncodeAggregation(_aggregation);
+        var control = ((uint)streamId << 24) | (1u << 22) | (agg << 4) | (agg << 6) | (_pcrc ? 1u << 8 : 0);
         var deviceControl = device.IdeCapabilityOffset + device.Ide.Capability.SelectiveBlockOffset(deviceIndex) + 4;
         var rootControl = RootPort.IdeCapabilityOffset + RootPort.Ide.Capability.SelectiveBlockOffset(rootIndex) + 4;
         device.Config.Write(deviceControl, control);
