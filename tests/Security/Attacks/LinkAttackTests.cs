@@ -27,7 +27,7 @@ public sealed class LinkAttackTests
     [InlineData("ide-reorder-passing", IdeCheckFailure.CounterUnderflow)]
     public void IdeAttack_IntegrityFailure_StreamInsecureNothingCommittedNothingReachesTheIommu(string name, IdeCheckFailure expected)
     {
-        var outcome = AttackCatalog.Find(name)!.Run(5);
+        var outcome = AttackResults.Of(name);
 
         Assert.Equal(expected, outcome.IdeFailure);
         Assert.Equal(IdeStreamState.Insecure, outcome.StreamState);
@@ -47,7 +47,7 @@ public sealed class LinkAttackTests
     public void DmaAttack_EventLogHoldsTheFaultWithAddressAndRequester(string name, IommuEventCode code, RmpViolation violation, ushort requester)
     {
         var attack = (DmaAttack)AttackCatalog.Find(name)!;
-        var outcome = attack.Run(5);
+        var outcome = AttackResults.Of(attack.Name);
 
         var e = Assert.Single(outcome.IommuEvents);
         Assert.Equal(code, e.Code);
@@ -70,7 +70,7 @@ public sealed class LinkAttackTests
     {
         // The root port answers a read the RMP refused with CA (an IOMMU fault would be UR); no byte of the page leaves.
         var attack = (DmaAttack)AttackCatalog.Find("dma-t0-read-private")!;
-        var outcome = attack.Run(5);
+        var outcome = AttackResults.Of(attack.Name);
 
         var e = Assert.Single(outcome.IommuEvents);
         Assert.Equal(IommuEventCode.RmpPageFault, e.Code);

@@ -15,7 +15,7 @@ public sealed class ProtocolAttackTests
     [Fact]
     public void SpdmTamper_SignatureAndAeadFailures_ConnectFailsWithSpdmError()
     {
-        var outcome = AttackCatalog.Find("spdm-tamper")!.Run(5);
+        var outcome = AttackResults.Of("spdm-tamper");
 
         Assert.Equal("SpdmError,SpdmError", outcome.Status);
         Assert.Contains(outcome.Details, d => d.Contains("SignatureInvalid", StringComparison.Ordinal));
@@ -26,7 +26,7 @@ public sealed class ProtocolAttackTests
     [Fact]
     public void SpdmReplay_DeviceDropsEveryReplayedRecordWritesNoKeyAndKeepsTheSession()
     {
-        var outcome = AttackCatalog.Find("spdm-replay")!.Run(5);
+        var outcome = AttackResults.Of("spdm-replay");
 
         Assert.Contains(" 0 accepted", outcome.Answer, StringComparison.Ordinal);
         Assert.EndsWith(" 0 keys written", outcome.Answer, StringComparison.Ordinal);
@@ -39,7 +39,7 @@ public sealed class ProtocolAttackTests
     [InlineData("report-foreign-certs")]
     public void Report_ForgedBlob_AcceptAnswersEbadmsgTdiNeverRuns(string name)
     {
-        var outcome = AttackCatalog.Find(name)!.Run(5);
+        var outcome = AttackResults.Of(name);
 
         Assert.Equal("EBADMSG", outcome.Errno);
         Assert.Equal("ConfigLocked", outcome.Status);
@@ -49,7 +49,7 @@ public sealed class ProtocolAttackTests
     [Fact]
     public void GuestMessageReplay_PspRefusesGuestAnswersEio()
     {
-        var outcome = AttackCatalog.Find("guest-msg-replay")!.Run(5);
+        var outcome = AttackResults.Of("guest-msg-replay");
         Assert.Equal("EIO", outcome.Errno);
         Assert.Equal(AttackParty.PspGuestMessages, outcome.DetectedBy);
     }
@@ -57,7 +57,7 @@ public sealed class ProtocolAttackTests
     [Fact]
     public void GuestMessageReorder_GuestRefusesTheResponseAnswersEbadmsg()
     {
-        var outcome = AttackCatalog.Find("guest-msg-reorder")!.Run(5);
+        var outcome = AttackResults.Of("guest-msg-reorder");
         Assert.Equal("EBADMSG", outcome.Errno);
         Assert.Contains("VMPCK wiped", outcome.Answer, StringComparison.Ordinal);
     }
@@ -69,7 +69,7 @@ public sealed class ProtocolAttackTests
     public void MmioValidate_PspAnswersTheSpecStatusAndChangesNoRmpEntry(string name, int status)
     {
         var attack = (MmioValidateAttack)AttackCatalog.Find(name)!;
-        var outcome = attack.Run(5);
+        var outcome = AttackResults.Of(attack.Name);
 
         Assert.Equal(status, (int)attack.ExpectedStatus);
         Assert.Equal(((MmioValidateStatus)status).ToString(), outcome.Status);
@@ -81,7 +81,7 @@ public sealed class ProtocolAttackTests
     [InlineData("config-write-bme")]
     public void ConfigWrite_WhileRun_TdiGoesToErrorAndThePspSeesIt(string name)
     {
-        var outcome = AttackCatalog.Find(name)!.Run(5);
+        var outcome = AttackResults.Of(name);
 
         Assert.Equal("Error", outcome.Status);
         Assert.Contains(outcome.Details, d => d == "the PSP's TIO_TDI_STATUS: Success, Error");
@@ -92,7 +92,7 @@ public sealed class ProtocolAttackTests
     [InlineData("ide-key-search-refresh")]
     public void KeySearch_KeysExistAndAreNowhereTheHostCanRead(string name)
     {
-        var outcome = AttackCatalog.Find(name)!.Run(5);
+        var outcome = AttackResults.Of(name);
         Assert.True(outcome.BenignAccepted);
         Assert.Empty(outcome.Leaks);
         Assert.Contains("6 keys searched", outcome.Answer, StringComparison.Ordinal);
