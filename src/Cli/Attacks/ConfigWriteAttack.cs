@@ -5,9 +5,22 @@ using SevTio.Protocols.Tdisp;
 
 namespace SevTio.Cli.Attacks;
 
+/// <summary>Which security-relevant register the host writes while the TDI runs.</summary>
+public enum ConfigTarget
+{
+    /// <summary>BAR4's address.</summary>
+    Bar,
+
+    /// <summary>Bus Master Enable in the Command register.</summary>
+    BusMasterEnable,
+
+    /// <summary>The bound IDE stream's Control register in the device's IDE capability (§6.33.8: IDE register writes while locked are tamper).</summary>
+    IdeStreamControl,
+}
+
 /// <summary>
-/// Issue 10 item 14: while the TDI runs, the host writes the device's configuration space: moves a BAR, or clears Bus
-/// Master Enable. PCIe §11.2.6: the write completes, but a change to the TDI's configuration moves it from RUN to ERROR
+/// Issue 10 item 14: while the TDI runs, the host writes the device's configuration space: moves a BAR, clears Bus
+/// Master Enable, or (beyond the issue's list) clears Enable of the bound IDE stream in the device's IDE capability. PCIe §11.2.6: the write completes, but a change to the TDI's configuration moves it from RUN to ERROR
 /// (the device's TDISP responder watches its security-relevant registers); the guest's trust in the TDI ends there.
 /// Benign twin: a write to a register that is not security-relevant (Cache Line Size) leaves the TDI in RUN.
 /// </summary>
@@ -16,12 +29,12 @@ public sealed class ConfigWriteAttack : Attack
     /// <summary>Where the BAR case moves BAR4 (inside the host bridge's MMIO window, clear of the other BARs).</summary>
     public const ulong MovedBar4 = 0xF040_0000;
 
-    private readonly bool _bar;
+    private readonly ConfigTarget _target;
 
-    public ConfigWriteAttack(string name, bool bar, string description)
+    public ConfigWriteAttack(string name, ConfigTarget target, string description)
         : base(name, 14, AttackParty.DeviceTdisp, description)
     {
-        _bar = bar;
+        _target = target;
     }
 
     public override AttackOutcome Run(int seed)
@@ -39,15 +52,25 @@ public sealed class ConfigWriteAttack : Attack
         var benign = lockError == Errno.None && acceptError == Errno.None && rig.Device.Tdi.State == TdiState.Run;
         details.Add($"benign twin: the host writes Cache Line Size: TDI {rig.Device.Tdi.State}");
 
-        if (_bar)
+        switch (_target)
         {
-            rig.Hypervisor.Pci.Write(TrustDevice.Bdf, 0x20, (uint)MovedBar4 | 0xC);
-            details.Add($"attack: the host rewrites BAR4 to 0x{MovedBar4:X}");
-        }
-        else
-        {
-            rig.Hypervisor.Pci.Write(TrustDevice.Bdf, 0x04, ConfigSpace.CommandMemorySpaceEnable);
-            details.Add("attack: the host clears Bus Master Enable");
+            case ConfigTarget.Bar:
+                rig.Hypervisor.Pci.Write(TrustDevice.Bdf, 0x20, (uint)MovedBar4 | 0xC);
+                details.Add($"attack: the host rewrites BAR4 to 0x{MovedBar4:X}");
+                break;
+            case ConfigTarget.BusMasterEnable:
+                rig.Hypervisor.Pci.Write(TrustDevice.Bdf, 0x04, ConfigSpace.CommandMemorySpaceEnable);
+                details.Add("attack: the host clears Bus Master Enable");
+                break;
+            default:
+            {
+                // The bound stream's Control register in the device's IDE capability (block 0, offset 4): same value, Enable cleared.
+                var control = rig.Device.IdeCapabilityOffset + rig.Device.Ide.Capability.SelectiveBlockOffset(0) + 4;
+                var value = rig.Device.Config.Read(control);
+                rig.Hypervisor.Pci.Write(TrustDevice.Bdf, control, value & ~1u);
+                details.Add($"attack: the host clears Enable in the device's IDE stream Control (0x{value:X8} -> 0x{value & ~1u:X8})");
+                break;
+            }
         }
 
         var state = rig.Device.Tdi.State;

@@ -79,6 +79,7 @@ public sealed class ProtocolAttackTests
     [Theory]
     [InlineData("config-write-bar")]
     [InlineData("config-write-bme")]
+    [InlineData("config-write-ide")]
     public void ConfigWrite_WhileRun_TdiGoesToErrorAndThePspSeesIt(string name)
     {
         var outcome = AttackResults.Of(name);
