@@ -6,6 +6,7 @@ using BenchmarkDotNet.Reports;
 using BenchmarkDotNet.Running;
 using SevTio.Hw.Platform;
 using BclAesGcm = System.Security.Cryptography.AesGcm;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Benchmarks;
 
@@ -117,7 +118,7 @@ public class DmaBenchmarks
     private void Build(CryptoMode crypto, int workers)
     {
         _platform = new SevTioPlatform(Configuration(crypto, workers));
-        var guest = PlatformBringUp.Run(_platform);
+        var guest = HwOnlyBringUp.Run(_platform);
         new Random(3).NextBytes(_platform.Device.Memory.Span);
         _driver = new DmaWorkloadDriver(guest, Workload);
     }
@@ -135,7 +136,7 @@ public class DmaBenchmarks
     public static double SimulatedSeconds()
     {
         using var platform = new SevTioPlatform(Configuration(CryptoMode.Timing, 1));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var driver = new DmaWorkloadDriver(guest, Workload);
         driver.Start();
         platform.Scheduler.RunWhile(() => !driver.Done);

@@ -42,5 +42,10 @@ public static class SevTioCommand
             error.WriteLine($"sevtio: configuration error: {e.Message}");
             return ExitUsage;
         }
+        catch (Running.FlowCheckException e)
+        {
+            error.WriteLine($"sevtio: check failed: {e.Message}");
+            return ExitCheckFailed;
+        }
     }
 }

@@ -133,6 +133,11 @@ public sealed class Hypervisor : IVmgExitHandler, ISimEventHandler
             throw new ParameterException("guest.memory", configuration.MemoryBytes.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be a positive multiple of 2 MiB");
         }
 
+        if (configuration.RamBase % twoMiB != 0)
+        {
+            throw new ParameterException("guest.ram_base", configuration.RamBase.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be a multiple of 2 MiB");
+        }
+
         var asid = configuration.Asid ?? Enumerable.Range(1, RmpEntry.MaxAsid).First(a => !_guests.ContainsKey(a));
         var gctx = Psp.DonateFirmwarePage();
         var status = Psp.Execute(SnpCommandId.SnpGctxCreate, Encode(new SnpAddressCommand(gctx)));
@@ -142,8 +147,10 @@ public sealed class Hypervisor : IVmgExitHandler, ISimEventHandler
         Require(Psp.Execute(SnpCommandId.SnpActivate, activate), "SNP_ACTIVATE");
 
         var map = new GuestPhysicalMap(asid);
-        var secretsGpa = configuration.SecretsGpa ?? (configuration.MemoryBytes - 4096);
-        for (ulong gpa = 0; gpa < configuration.MemoryBytes; gpa += 4096)
+        var ramBase = configuration.RamBase;
+        var ramEnd = ramBase + configuration.MemoryBytes;
+        var secretsGpa = configuration.SecretsGpa ?? (ramEnd - 4096);
+        for (ulong gpa = ramBase; gpa < ramEnd; gpa += 4096)
         {
             var spa = Pages.Allocate();
             Scheduler.Advance(Timing.RmpUpdate);
@@ -166,8 +173,8 @@ public sealed class Hypervisor : IVmgExitHandler, ISimEventHandler
         // The shared window: GHCB, SWIOTLB pool, I/O buffer pages, hypervisor-owned and mapped after RAM.
         var swiotlb = configuration.SwiotlbBytes != 0 ? configuration.SwiotlbBytes : SnpGuestConfiguration.DefaultSwiotlbBytes(configuration.MemoryBytes);
         swiotlb = (swiotlb + twoMiB - 1) & ~(twoMiB - 1);
-        var ghcbGpa = configuration.MemoryBytes;
-        var swiotlbGpa = configuration.MemoryBytes + twoMiB;
+        var ghcbGpa = ramEnd;
+        var swiotlbGpa = ramEnd + twoMiB;
         var sharedGpa = swiotlbGpa + swiotlb;
         var sharedBytes = (configuration.SharedBufferBytes + 4095) & ~4095UL;
         MapShared(map, ghcbGpa, 4096);

@@ -41,6 +41,14 @@ public class RunCommandTests
                 ["rmp.checks"] = "{check}",
                 ["rmp.check_violations"] = "{violation}",
                 ["sim.events"] = "{event}",
+                ["trust.spdm_s"] = "s",
+                ["trust.key_program_s"] = "s",
+                ["trust.lock_s"] = "s",
+                ["trust.report_s"] = "s",
+                ["trust.accept_s"] = "s",
+                ["guest.copy_time_s"] = "s",
+                ["guest.conversion_time_s"] = "s",
+                ["guest.exits"] = "{exit}",
             };
             foreach (var (name, unit) in expected)
             {
@@ -52,6 +60,16 @@ public class RunCommandTests
             // Gen 5 x16, MPS 256, IDE on, 4 KiB writes: close to pcie-bench's 393 Gb/s with IDE bytes.
             Assert.InRange(metrics.GetProperty("dma.bandwidth_gbps").GetProperty("value").GetDouble(), 350, 394);
             Assert.Equal(2 << 20, metrics.GetProperty("dma.bytes").GetProperty("value").GetDouble());
+
+            // The default run is the whole flow: every trust phase took simulated time, the data came back intact.
+            foreach (var phase in new[] { "trust.spdm_s", "trust.key_program_s", "trust.lock_s", "trust.report_s", "trust.accept_s" })
+            {
+                Assert.True(metrics.GetProperty(phase).GetProperty("value").GetDouble() > 0, phase);
+            }
+
+            Assert.Equal(1, metrics.GetProperty("guest.dma_direct").GetProperty("value").GetDouble());
+            Assert.Equal(2 << 20, metrics.GetProperty("guest.data_checked_bytes").GetProperty("value").GetDouble());
+            Assert.Equal(0, metrics.GetProperty("guest.data_errors").GetProperty("value").GetDouble());
         }
         finally
         {
@@ -111,19 +129,74 @@ public class RunCommandTests
     }
 
     [Fact]
-    public void Run_IdeOffWithoutIommu_RunsT0Passthrough()
+    public void Run_IdeOffWithoutIommu_ExitsTwo_TheAssignedDeviceNeedsTheIommu()
+    {
+        // The full flow assigns the device to an SNP guest: without the IOMMU there is no GPA translation and no RMP
+        // check of its DMA, so the configuration is refused rather than run as C2's host-physical passthrough.
+        var (exit, _, err) = Run(["run", "--quiet", .. Small, "--set", "ide.enabled=false", "--set", "iommu.enabled=false"]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains("iommu.enabled", err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_IdeOff_SharesTheWindow_NoIdeOverhead()
     {
         var path = Path.Combine(Path.GetTempPath(), $"sevtio-run-{Guid.NewGuid():N}.json");
         try
         {
-            var (exit, _, _) = Run(["run", "--quiet", .. Small, "--set", "ide.enabled=false", "--set", "iommu.enabled=false", "--json", path]);
+            var (exit, _, _) = Run(["run", "--quiet", .. Small, "--set", "ide.enabled=false", "--json", path]);
             Assert.Equal(0, exit);
             using var doc = JsonDocument.Parse(File.ReadAllText(path));
-            Assert.Equal(0, doc.RootElement.GetProperty("metrics").GetProperty("ide.overhead_ratio").GetProperty("value").GetDouble());
+            var metrics = doc.RootElement.GetProperty("metrics");
+            Assert.Equal(0, metrics.GetProperty("ide.overhead_ratio").GetProperty("value").GetDouble());
+            Assert.Equal(0, metrics.GetProperty("trust.spdm_s").GetProperty("value").GetDouble()); // nothing to connect without IDE
+            Assert.Equal(0, metrics.GetProperty("guest.dma_direct").GetProperty("value").GetDouble());
+            Assert.Equal(0, metrics.GetProperty("guest.bounced_bytes").GetProperty("value").GetDouble());
+            Assert.True(metrics.GetProperty("guest.converted_pages").GetProperty("value").GetDouble() >= (2 << 20) / 4096); // the window shared once
         }
         finally
         {
             File.Delete(path);
         }
+    }
+
+    [Fact]
+    public void Run_CompareDmaModes_PrintsBothSideBySide_AndWritesEveryRun()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"sevtio-compare-{Guid.NewGuid():N}.json");
+        try
+        {
+            var (exit, output, _) = Run(["run", .. Small, "--set", "crypto.mode=timing", "--compare", "guest.dma_mode=bounce,direct", "--json", path]);
+
+            Assert.Equal(0, exit);
+            foreach (var text in new[] { "guest.dma_mode=bounce", "guest.dma_mode=direct", "guest CPU copying", "guest exits", "transfer latency p50", "trust: guest accept" })
+            {
+                Assert.Contains(text, output, StringComparison.Ordinal);
+            }
+
+            using var doc = JsonDocument.Parse(File.ReadAllText(path));
+            Assert.Equal("guest.dma_mode", doc.RootElement.GetProperty("compare").GetProperty("key").GetString());
+            var runs = doc.RootElement.GetProperty("runs");
+            Assert.Equal(2, runs.GetArrayLength());
+            double Metric(int run, string name) => runs[run].GetProperty("metrics").GetProperty(name).GetProperty("value").GetDouble();
+            Assert.True(Metric(0, "guest.copy_time_s") > 0);
+            Assert.Equal(0, Metric(1, "guest.copy_time_s"));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Theory]
+    [InlineData("guest.dma_mode")]
+    [InlineData("guest.dma_mode=sideways")]
+    public void Run_CompareMalformed_ExitsTwo(string comparison)
+    {
+        var (exit, _, err) = Run(["run", "--quiet", .. Small, "--compare", comparison]);
+
+        Assert.Equal(2, exit);
+        Assert.Contains(comparison.Contains('=', StringComparison.Ordinal) ? "guest.dma_mode" : "--compare", err, StringComparison.Ordinal);
     }
 }

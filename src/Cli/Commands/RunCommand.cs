@@ -21,25 +21,42 @@ internal static class RunCommand
         var metrics = new Option<string?>("--metrics") { Description = "Export metrics: 'console'." };
         var otlp = new Option<string?>("--otlp") { Description = "Send traces and metrics to an OTLP/HTTP receiver, e.g. http://127.0.0.1:4318." };
         var traceJson = new Option<FileInfo?>("--trace-json") { Description = "Write a Chrome/Perfetto trace of the run (simulated time)." };
+        var compare = new Option<string?>("--compare") { Description = "Run the scenario once per value of a key and print them side by side: --compare guest.dma_mode=bounce,direct." };
 
-        var cmd = new Command("run", "Run one scenario (default: bring-up, then bulk DMA into private memory over Gen5 x16 with IDE).")
+        var cmd = new Command("run", "Run one scenario (default: the full trust flow, then bulk DMA into private memory over Gen5 x16 with IDE).")
         {
-            scenario, set, json, csv, quiet, metrics, otlp, traceJson,
+            scenario, set, json, csv, quiet, metrics, otlp, traceJson, compare,
         };
         cmd.SetAction(parse =>
         {
-            var config = new ScenarioConfig();
-            if (parse.GetValue(scenario) is { } file)
+            ScenarioConfig Load(string? extra)
             {
-                config.LoadFile(file.FullName);
+                var loaded = new ScenarioConfig();
+                if (parse.GetValue(scenario) is { } file)
+                {
+                    loaded.LoadFile(file.FullName);
+                }
+
+                foreach (var assignment in parse.GetValue(set) ?? [])
+                {
+                    loaded.SetAssignment(assignment);
+                }
+
+                if (extra is not null)
+                {
+                    loaded.SetAssignment(extra);
+                }
+
+                loaded.Validate();
+                return loaded;
             }
 
-            foreach (var assignment in parse.GetValue(set) ?? [])
+            if (parse.GetValue(compare) is { } comparison)
             {
-                config.SetAssignment(assignment);
+                return CompareCommand.Run(comparison, Load, parse.GetValue(json), parse.GetValue(quiet), output, error);
             }
 
-            config.Validate();
+            var config = Load(null);
             var metricsMode = parse.GetValue(metrics);
             if (metricsMode is not null and not "console" and not "none")
             {
@@ -104,10 +121,14 @@ internal static class RunCommand
                 Summary(result, output);
             }
 
-            return result.TryGet("dma.jobs_failed", out var failed) && failed > 0 ? SevTioCommand.ExitCheckFailed : SevTioCommand.ExitOk;
+            return Failed(result) ? SevTioCommand.ExitCheckFailed : SevTioCommand.ExitOk;
         });
         return cmd;
     }
+
+    /// <summary>A check of the run failed: DMA jobs that did not complete, or data the guest found altered.</summary>
+    internal static bool Failed(RunResult result) =>
+        (result.TryGet("dma.jobs_failed", out var failed) && failed > 0) || (result.TryGet("guest.data_errors", out var errors) && errors > 0);
 
     private static void Summary(RunResult result, TextWriter output)
     {
@@ -135,18 +156,44 @@ internal static class RunCommand
         Row("host throughput", "host.payload_gbytes_per_s", "0.000", "GB/s");
         Row("real-time factor", "sim.realtime_factor", "0.000", "sim s / host s");
         Row("events", "sim.events", "N0", string.Empty);
+        Row("guest CPU copying (SWIOTLB)", "guest.copy_time_s", "0.000000", "s");
+        Row("guest CPU converting pages", "guest.conversion_time_s", "0.000000", "s");
+        Row("guest exits (DMA phase)", "guest.exits", "N0", string.Empty);
+        Row("data checked / errors", "guest.data_checked_bytes", "N0", "B");
+        table.AddRow(string.Empty, Value("guest.data_errors", "N0"), "errors");
         console.Write(table);
+
+        var trust = new Table().Title("trust flow (simulated)").AddColumn("phase").AddColumn(new TableColumn("time").RightAligned()).AddColumn("unit");
+        foreach (var (label, name) in TrustPhases)
+        {
+            trust.AddRow(Markup.Escape(label), result.TryGet(name, out var v) ? (v * 1e6).ToString("0.0", CultureInfo.InvariantCulture) : "n/a", "µs");
+        }
+
+        console.Write(trust);
         if (result.TryGet("dma.jobs_failed", out var failed) && failed > 0)
         {
             console.MarkupLine($"[red]{failed.ToString(CultureInfo.InvariantCulture)} DMA job(s) failed or never completed.[/]");
         }
     }
 
+    /// <summary>The trust flow's phases as the summary shows them.</summary>
+    internal static readonly (string Label, string Metric)[] TrustPhases =
+    [
+        ("SPDM session (connect)", "trust.spdm_s"),
+        ("IDE key programming (connect)", "trust.key_program_s"),
+        ("host connect, whole", "trust.connect_s"),
+        ("guest lock (BIND, TDISP LOCK)", "trust.lock_s"),
+        ("guest report fetch and check", "trust.report_s"),
+        ("guest accept (RUN, sDTE, MMIO)", "trust.accept_s"),
+        ("driver bind", "trust.driver_bind_s"),
+        ("guest unlock", "trust.unlock_s"),
+    ];
+
     /// <summary>
     /// Progress on stderr for runs longer than a second: one self-overwriting line on a terminal, plain lines every
     /// 10% otherwise (logs, CI).
     /// </summary>
-    private sealed class ProgressLine(TextWriter error, bool terminal) : IProgress<double>
+    internal sealed class ProgressLine(TextWriter error, bool terminal) : IProgress<double>
     {
         private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
         private int _lastDecile = -1;

@@ -41,12 +41,13 @@ public sealed class IdeCapabilityDriver
 
     /// <summary>
     /// Writes stream block <paramref name="index"/>'s Control with Enable clear and its RID association
-    /// (<paramref name="ridBase"/>..<paramref name="ridLimit"/>, valid).
+    /// (<paramref name="ridBase"/>..<paramref name="ridLimit"/>, valid); <paramref name="extraControl"/> adds the
+    /// aggregation-mode and PCRC bits (4..8).
     /// </summary>
-    public void Configure(int index, byte streamId, bool isDefault, bool teeLimited, bool configRequests, ushort ridBase = 0, ushort ridLimit = 0xFFFF)
+    public void Configure(int index, byte streamId, bool isDefault, bool teeLimited, bool configRequests, ushort ridBase = 0, ushort ridLimit = 0xFFFF, uint extraControl = 0)
     {
         var block = BlockOffset(index);
-        var control = ((uint)streamId << 24) | (isDefault ? 1u << 22 : 0) | (teeLimited ? 1u << 23 : 0) | (configRequests ? 1u << 9 : 0);
+        var control = ((uint)streamId << 24) | (isDefault ? 1u << 22 : 0) | (teeLimited ? 1u << 23 : 0) | (configRequests ? 1u << 9 : 0) | (extraControl & 0x1F0);
         Write(block + 0x04, control & ~1u);
         Write(block + 0x0C, (uint)ridLimit << 8);
         Write(block + 0x10, ((uint)ridBase << 8) | 1);

@@ -6,7 +6,7 @@ namespace SevTio.Host.Snp;
 
 /// <summary>
 /// An SNP guest as the hypervisor launched it: its ASID and guest context, its nested mapping, the vCPU wired to the
-/// hypervisor, and where its pages are: private RAM from GPA 0 (the secrets page among it), then a shared window with
+/// hypervisor, and where its pages are: private RAM from GPA <see cref="RamBase"/> (the secrets page among it), then a shared window with
 /// the GHCB, the SWIOTLB pool and a few pages for I/O buffers. The guest layer gets <see cref="Memory"/> and
 /// <see cref="Vcpu"/>; it learns its VMPCKs from the secrets page, never from the host.
 /// </summary>
@@ -40,6 +40,9 @@ public sealed class SnpGuest
     public SnpGuestConfiguration Configuration { get; }
 
     public ulong MemoryBytes => Configuration.MemoryBytes;
+
+    /// <summary>GPA of the first byte of private RAM.</summary>
+    public ulong RamBase => Configuration.RamBase;
 
     /// <summary>GPA of the private secrets page holding VMPCK0–3.</summary>
     public ulong SecretsGpa { get; internal init; }

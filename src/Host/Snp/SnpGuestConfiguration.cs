@@ -6,6 +6,12 @@ public sealed record SnpGuestConfiguration
     /// <summary>Private RAM from GPA 0 (<c>guest.memory</c>); a multiple of 2 MiB.</summary>
     public ulong MemoryBytes { get; init; } = 16UL << 20;
 
+    /// <summary>
+    /// GPA where private RAM starts (a multiple of 2 MiB; 0 by default). A platform may place RAM above 4 GiB, as the
+    /// "above 4G" RAM of a real VM, so device DMA to it uses 64-bit addresses; the shared window follows RAM.
+    /// </summary>
+    public ulong RamBase { get; init; }
+
     /// <summary>The ASID to launch with; null takes the lowest free one.</summary>
     public int? Asid { get; init; }
 

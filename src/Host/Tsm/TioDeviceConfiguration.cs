@@ -19,6 +19,13 @@ public sealed record TioDeviceConfiguration
     /// <summary>IDE stream id of TC0 (the host-bridge stream index in Linux).</summary>
     public byte StreamId { get; init; } = 1;
 
+    /// <summary>
+    /// Extra Selective IDE Stream Control bits the host sets on both ends with the stream (Tx aggregation modes for
+    /// posted requests and completions, bits 5:4 and 7:6; PCRC Enable, bit 8): the platform's <c>ide.aggregation</c>
+    /// and <c>ide.pcrc</c>.
+    /// </summary>
+    public uint IdeControlBits { get; init; }
+
     /// <summary>Selective stream register block used at the root port and at the device.</summary>
     public int RootPortStreamIndex { get; init; }
 

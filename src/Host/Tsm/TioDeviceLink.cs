@@ -98,8 +98,8 @@ public sealed class TioDeviceLink : ISpdmRelay
 
         // Stream registers first, keys later (the PSP programs them); the root port carries config requests, the
         // endpoint's stream is TEE-limited (Linux: RP ide_cfg=1, EP tee_limit=1).
-        _rootPortIde.Configure(config.RootPortStreamIndex, config.StreamId, isDefault: true, teeLimited: false, configRequests: true);
-        _deviceIde.Configure(config.DeviceStreamIndex, config.StreamId, isDefault: true, teeLimited: true, configRequests: false);
+        _rootPortIde.Configure(config.RootPortStreamIndex, config.StreamId, isDefault: true, teeLimited: false, configRequests: true, extraControl: config.IdeControlBits);
+        _deviceIde.Configure(config.DeviceStreamIndex, config.StreamId, isDefault: true, teeLimited: true, configRequests: false, extraControl: config.IdeControlBits);
 
         if (_context is null)
         {

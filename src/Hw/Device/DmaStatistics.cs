@@ -73,6 +73,26 @@ public sealed class DmaStatistics
         }
     }
 
+    /// <summary>
+    /// Zeroes the counters and histograms, so a measured phase starts clean after set-up traffic (a driver priming the
+    /// device). Call with the data path idle (after the platform drained).
+    /// </summary>
+    public void Reset()
+    {
+        TransfersWritten = 0;
+        TransfersRead = 0;
+        BytesWritten = 0;
+        BytesRead = 0;
+        JobsCompleted = 0;
+        JobsFailed = 0;
+        InterruptsSent = 0;
+        TransfersFailed = 0;
+        WriteLatency.Reset();
+        ReadLatency.Reset();
+        FirstDataIssued = SimTime.MaxValue;
+        LastDataDone = SimTime.Zero;
+    }
+
     /// <summary>Records a finished job (once per job: the only histogram recordings of the DMA path).</summary>
     public void RecordJob(bool succeeded, SimTime duration)
     {

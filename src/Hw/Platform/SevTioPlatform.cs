@@ -14,8 +14,8 @@ namespace SevTio.Hw.Platform;
 /// The Hw-only composition of one SEV-TIO host with one TDISP device: scheduler, sparse physical memory with the
 /// memory controller (per-ASID encryption), RMP, IOMMU (device table, secure device table, event log, I/O page
 /// tables), the PCIe link, the root port, the device, its DMA engine's transport (packet or burst level) and the
-/// interrupt controller. Nothing is configured for DMA yet: <see cref="PlatformBringUp"/> does that (later, the trust
-/// flow).
+/// interrupt controller. Nothing is configured for DMA yet: the trust flow does that (the CLI composes the firmware,
+/// host and guest around it: SevTio.Cli.Platform.TioPlatform).
 /// </summary>
 /// <remarks>
 /// <para>Host physical layout (identity-mapped for the guest and for T=0 IOVAs): a 64 KiB control area at 1 MiB (the
@@ -127,7 +127,7 @@ public sealed class SevTioPlatform : IDisposable
 
     public TdispDevice Device { get; }
 
-    /// <summary>The TDI facts the device's enforcement reads (set by the bring-up; later driven by the TDISP responder).</summary>
+    /// <summary>The TDI facts the device's enforcement reads until a TDISP responder is attached (<c>Device.Gate.Tdi</c>); Hw-only tests set them.</summary>
     public TdiEnforcementState Tdi { get; }
 
     public InterruptController Interrupts { get; }

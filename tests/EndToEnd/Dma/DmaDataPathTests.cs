@@ -1,5 +1,6 @@
 using SevTio.Hw.Device;
 using SevTio.Hw.Platform;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.EndToEnd.Tests.Dma;
 
@@ -44,7 +45,7 @@ public sealed class DmaDataPathTests
     public void Write_RandomData_GuestSeesItByteForByte_HostSeesCiphertext(SimulationFidelity fidelity, int workers, int aggregation)
     {
         using var platform = Platform(fidelity, workers, aggregation);
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var data = new byte[Bytes];
         new Random(21).NextBytes(data);
         data.CopyTo(platform.Device.Memory.Span);
@@ -75,7 +76,7 @@ public sealed class DmaDataPathTests
     public void Read_GuestData_DeviceGetsItByteForByte(SimulationFidelity fidelity, int workers, int aggregation)
     {
         using var platform = Platform(fidelity, workers, aggregation);
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var data = new byte[Bytes];
         new Random(22).NextBytes(data);
         guest.Write(guest.WindowGpa, data);
@@ -92,7 +93,7 @@ public sealed class DmaDataPathTests
     public void Write_UnalignedTransferSizes_StoreExactlyTheirBytes(SimulationFidelity fidelity, int transferSize)
     {
         using var platform = Platform(fidelity, 2, 1);
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var before = new byte[Bytes];
         new Random(30).NextBytes(before);
         guest.Write(guest.WindowGpa, before);
@@ -117,7 +118,7 @@ public sealed class DmaDataPathTests
     public void IdeOff_T0DmaIntoSharedPages_HostSeesPlaintext(SimulationFidelity fidelity)
     {
         using var platform = Platform(fidelity, 2, 1, ide: false);
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         Assert.False(guest.Private);
         var data = new byte[Bytes];
         new Random(23).NextBytes(data);
@@ -139,7 +140,7 @@ public sealed class DmaDataPathTests
     {
         const int window = 64 << 10;
         using var platform = Platform(fidelity, 2, 1);
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         new Random(40).NextBytes(platform.Device.Memory.Span);
 
         // Four passes over a 64 KiB window in 4 KiB transfers, spread over three descriptors (START_INDEX continues).

@@ -1,5 +1,6 @@
 using SevTio.Hw.Device;
 using SevTio.Hw.Platform;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -17,7 +18,7 @@ public sealed class DmaAllocationTests
     public void SteadyStateJob_AllocatesNothing(bool packet, bool write)
     {
         using var platform = new SevTioPlatform(DmaRun.Config(packet: packet, functional: true, workers: 1, window: 1 << 20));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var direction = write ? DmaOpcode.Write : DmaOpcode.Read;
         void Job(int slot)
         {

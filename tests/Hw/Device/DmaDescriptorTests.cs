@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using SevTio.Hw.Device;
 using SevTio.Hw.Platform;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -94,7 +95,7 @@ public sealed class DmaDescriptorTests
     public void Engine_InvalidDescriptor_CompletesWithInvalidDescriptorStatus_MovesNothing(bool packet)
     {
         using var platform = new SevTioPlatform(DmaRun.Config(packet: packet));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var bad = new DmaDescriptor(DmaOpcode.Write, DmaDescriptorFlags.Interrupt, 0, 1, 8192, 0, guest.WindowGpa, 4096, 0, guest.CompletionGpa, 77);
         guest.WriteDescriptor(0, bad);
         guest.WriteRegister(0x24, 1);

@@ -1,6 +1,7 @@
 using SevTio.Hw.Device;
 using SevTio.Hw.Platform;
 using SevTio.Hw.Simulation;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -15,7 +16,7 @@ public sealed class DmaEngineResetTests
     public void ResetMidJob_StopsIt_NextJobCompletes(bool packet, bool write)
     {
         using var platform = new SevTioPlatform(DmaRun.Config(packet: packet, functional: true));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var direction = write ? DmaOpcode.Write : DmaOpcode.Read;
         guest.WriteDescriptor(0, new DmaDescriptor(direction, 0, 0, 256, 4096, 0, guest.WindowGpa, 1 << 20, 0, guest.CompletionGpa, 1));
         guest.WriteRegister(0x24, 1);

@@ -2,6 +2,7 @@ using SevTio.Hw.Device;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Platform;
 using SevTio.Hw.Simulation;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -11,7 +12,7 @@ internal sealed class DmaRun : IDisposable
     public DmaRun(PlatformConfiguration configuration, DmaWorkload workload, Action<DmaRun>? beforeStart = null)
     {
         Platform = new SevTioPlatform(configuration);
-        Guest = PlatformBringUp.Run(Platform);
+        Guest = HwOnlyBringUp.Run(Platform);
         Driver = new DmaWorkloadDriver(Guest, workload);
         beforeStart?.Invoke(this);
         Start = Platform.Scheduler.Now;

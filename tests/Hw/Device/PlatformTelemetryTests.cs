@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using SevTio.Hw.Device;
 using SevTio.Hw.Telemetry;
 using SevTio.Hw.Platform;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -142,7 +143,7 @@ public sealed class PlatformTelemetryTests
         ActivitySource.AddActivityListener(listener);
 
         using var platform = new SevTioPlatform(DmaRun.Config(functional: false));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var start = platform.Scheduler.Now;
         guest.WriteDescriptor(0, new DmaDescriptor(DmaOpcode.Write, 0, 0, 64, 4096, 0, guest.WindowGpa, 1 << 20, 0, guest.CompletionGpa, cookie));
         guest.WriteRegister(0x24, 1);

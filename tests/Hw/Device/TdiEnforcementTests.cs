@@ -2,6 +2,7 @@ using SevTio.Hw.Device;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Platform;
 using SevTio.Hw.Simulation;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -92,14 +93,14 @@ public sealed class TdiEnforcementTests
         using var run = new DmaRun(DmaRun.Config(), Small);
         var device = run.Platform.Device;
         const int ringSize = 0x14;
-        var before = device.MmioRead(TdispDevice.RegisterBar, ringSize, teeOriginated: true, PlatformBringUp.StreamId);
+        var before = device.MmioRead(TdispDevice.RegisterBar, ringSize, teeOriginated: true, HwOnlyBringUp.StreamId);
 
         Assert.False(device.MmioWrite(TdispDevice.RegisterBar, ringSize, 8, teeOriginated: false, streamId: null));
         Assert.False(device.MmioWrite(TdispDevice.RegisterBar, ringSize, 8, teeOriginated: true, streamId: 2));
-        Assert.Equal(CompletionStatus.UnsupportedRequest, device.MmioRead(PlatformBringUp.RegisterBarAddress + ringSize, teeOriginated: false, streamId: null, out _));
-        Assert.Equal(before, device.MmioRead(TdispDevice.RegisterBar, ringSize, teeOriginated: true, PlatformBringUp.StreamId));
-        Assert.True(device.MmioWrite(TdispDevice.RegisterBar, ringSize, 8, teeOriginated: true, PlatformBringUp.StreamId));
-        Assert.Equal(8u, device.MmioRead(TdispDevice.RegisterBar, ringSize, teeOriginated: true, PlatformBringUp.StreamId));
+        Assert.Equal(CompletionStatus.UnsupportedRequest, device.MmioRead(HwOnlyBringUp.RegisterBarAddress + ringSize, teeOriginated: false, streamId: null, out _));
+        Assert.Equal(before, device.MmioRead(TdispDevice.RegisterBar, ringSize, teeOriginated: true, HwOnlyBringUp.StreamId));
+        Assert.True(device.MmioWrite(TdispDevice.RegisterBar, ringSize, 8, teeOriginated: true, HwOnlyBringUp.StreamId));
+        Assert.Equal(8u, device.MmioRead(TdispDevice.RegisterBar, ringSize, teeOriginated: true, HwOnlyBringUp.StreamId));
         Assert.Equal(3, device.Gate.MmioRefusals);
     }
 
@@ -117,8 +118,8 @@ public sealed class TdiEnforcementTests
 
         var message = Assert.Single(messages);
         Assert.Equal(expectTee, message.TeeOriginated);
-        Assert.Equal(PlatformBringUp.MsiAddress, message.Address);
-        Assert.Equal(PlatformBringUp.MsiData, message.Data);
+        Assert.Equal(HwOnlyBringUp.MsiAddress, message.Address);
+        Assert.Equal(HwOnlyBringUp.MsiData, message.Data);
     }
 
     [Fact]

@@ -3,6 +3,7 @@ using SevTio.Hw.Ide;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Platform;
 using SevTio.Hw.Simulation;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.Device;
 
@@ -89,23 +90,23 @@ public sealed class TdispDeviceConfigTests : IDisposable
     {
         var messages = new List<MessageSignalledInterrupt>();
         using var platform = new SevTioPlatform(DmaRun.Config());
-        PlatformBringUp.Run(platform);
+        HwOnlyBringUp.Run(platform);
         platform.Interrupts.Interrupt += messages.Add;
         var device = platform.Device;
-        var vectorControl = PlatformBringUp.MsixBarAddress + TdispDevice.MsixTableOffset + 12;
+        var vectorControl = HwOnlyBringUp.MsixBarAddress + TdispDevice.MsixTableOffset + 12;
         device.MmioWrite(vectorControl, 1, teeOriginated: false, streamId: null);
 
         device.SignalMsix(0);
         platform.Scheduler.RunUntilIdle();
         Assert.Empty(messages);
         Assert.True(device.MsixTable.IsPending(0));
-        Assert.Equal(CompletionStatus.SuccessfulCompletion, device.MmioRead(PlatformBringUp.MsixBarAddress + TdispDevice.MsixPbaOffset, false, null, out var pba));
+        Assert.Equal(CompletionStatus.SuccessfulCompletion, device.MmioRead(HwOnlyBringUp.MsixBarAddress + TdispDevice.MsixPbaOffset, false, null, out var pba));
         Assert.Equal(1u, pba & 1);
 
         device.MmioWrite(vectorControl, 0, teeOriginated: false, streamId: null);
         platform.Scheduler.RunUntilIdle();
         var message = Assert.Single(messages);
-        Assert.Equal(PlatformBringUp.MsiAddress, message.Address);
+        Assert.Equal(HwOnlyBringUp.MsiAddress, message.Address);
         Assert.False(device.MsixTable.IsPending(0));
     }
 
@@ -128,13 +129,13 @@ public sealed class TdispDeviceConfigTests : IDisposable
     public void TdispFacts_BarsMsixAndSecurityRanges_AsProgrammed()
     {
         using var platform = new SevTioPlatform(DmaRun.Config());
-        PlatformBringUp.Run(platform);
+        HwOnlyBringUp.Run(platform);
         var device = platform.Device;
 
         var bars = device.ReadBars();
-        Assert.Equal(PlatformBringUp.RegisterBarAddress, bars[0].Base);
+        Assert.Equal(HwOnlyBringUp.RegisterBarAddress, bars[0].Base);
         Assert.Equal(TdispDevice.RegisterBarBytes, bars[0].Size);
-        Assert.Equal(PlatformBringUp.MsixBarAddress, bars[1].Base);
+        Assert.Equal(HwOnlyBringUp.MsixBarAddress, bars[1].Base);
 
         var msix = device.Msix;
         Assert.Equal((TdispDevice.MsixBar, (ulong)TdispDevice.MsixTableOffset, (ulong)TdispDevice.MsixPbaOffset), (msix.TableBar, msix.TableOffset, msix.PbaOffset));

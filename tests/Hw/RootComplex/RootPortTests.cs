@@ -6,6 +6,7 @@ using SevTio.Hw.Platform;
 using SevTio.Hw.Rmp;
 using SevTio.Hw.RootComplex;
 using SevTio.Hw.Tests.Device;
+using SevTio.TestSupport.HwOnly;
 
 namespace SevTio.Hw.Tests.RootComplex;
 
@@ -20,7 +21,7 @@ public sealed class RootPortTests
         ulong offset, uint size, CompletionSplitPolicy split, bool packet, int mrrs = 512)
     {
         var platform = new SevTioPlatform(DmaRun.Config(packet: packet, split: split, mrrs: mrrs));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var expected = DmaRun.RandomBytes((int)size, 11);
         guest.Write(guest.WindowGpa + offset, expected);
         guest.WriteDescriptor(0, new DmaDescriptor(DmaOpcode.Read, 0, 0, 1, size, 0, guest.WindowGpa + offset, size, 0, guest.CompletionGpa, 1));
@@ -63,7 +64,7 @@ public sealed class RootPortTests
     public void Read_OfUnmappedGpa_IsUnsupportedRequest(bool packet)
     {
         using var platform = new SevTioPlatform(DmaRun.Config(packet: packet));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         const ulong unmapped = 0xC000_0000;
         guest.WriteDescriptor(0, new DmaDescriptor(DmaOpcode.Read, 0, 0, 4, 256, 0, unmapped, 4096, 0, guest.CompletionGpa, 1));
         guest.WriteRegister(0x24, 1);
@@ -80,7 +81,7 @@ public sealed class RootPortTests
     public void Read_OfPageNotAssignedToTheGuest_IsCompleterAbort(bool packet)
     {
         using var platform = new SevTioPlatform(DmaRun.Config(packet: packet));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var page = guest.WindowGpa + 0x3000;
         Assert.Equal(RmpStatus.Success, platform.Rmp.RmpUpdate(page, RmpUpdateState.Hypervisor()));
         guest.WriteDescriptor(0, new DmaDescriptor(DmaOpcode.Read, 0, 0, 1, 512, 0, page, 4096, 0, guest.CompletionGpa, 1));
@@ -98,7 +99,7 @@ public sealed class RootPortTests
     public void Write_ToPageNotAssignedToTheGuest_IsDropped_NothingStored(bool packet)
     {
         using var platform = new SevTioPlatform(DmaRun.Config(packet: packet));
-        var guest = PlatformBringUp.Run(platform);
+        var guest = HwOnlyBringUp.Run(platform);
         var page = guest.WindowGpa + 0x2000;
         Assert.Equal(RmpStatus.Success, platform.Rmp.RmpUpdate(page, RmpUpdateState.Hypervisor()));
         new Random(1).NextBytes(platform.Device.Memory.Span);
@@ -143,7 +144,7 @@ public sealed class RootPortTests
 
         Assert.Equal(root.IdeCapabilityOffset, root.Config.FindExtendedCapability(IdeCapability.ExtendedCapabilityId));
         Assert.Equal(0x0604u, root.Config.Read(0x08) >> 16); // a PCI-to-PCI bridge
-        PlatformBringUp.Run(platform);
-        Assert.Equal(IdeStreamState.Secure, root.Ide.FindStream(PlatformBringUp.StreamId)!.State);
+        HwOnlyBringUp.Run(platform);
+        Assert.Equal(IdeStreamState.Secure, root.Ide.FindStream(HwOnlyBringUp.StreamId)!.State);
     }
 }

@@ -1,7 +1,8 @@
 using SevTio.Hw.Device;
 using SevTio.Hw.Simulation;
+using SevTio.Hw.Platform;
 
-namespace SevTio.Hw.Platform;
+namespace SevTio.TestSupport.HwOnly;
 
 /// <summary>
 /// The guest's driver for the model device, reduced to what a DMA workload needs: it splits the workload into
@@ -10,7 +11,7 @@ namespace SevTio.Hw.Platform;
 /// ring, until every job has completed. The workload is one placement sequence across all jobs (START_INDEX), so
 /// the same addresses are touched however it is split.
 /// </summary>
-public sealed class DmaWorkloadDriver
+internal sealed class DmaWorkloadDriver
 {
     /// <summary>The STATUS the driver leaves in a completion slot before submitting (the device overwrites it).</summary>
     public const uint NotWritten = uint.MaxValue;
@@ -107,7 +108,7 @@ public sealed class DmaWorkloadDriver
                 JobsFailed++;
             }
 
-            _head = (_head + 1) % PlatformBringUp.RingEntries;
+            _head = (_head + 1) % HwOnlyBringUp.RingEntries;
         }
 
         if (Done)
@@ -123,7 +124,7 @@ public sealed class DmaWorkloadDriver
     {
         var submitted = false;
         Span<byte> cleared = stackalloc byte[DmaCompletionRecord.Bytes];
-        while (_jobsSubmitted < TotalJobs && ((_tail + 1) % PlatformBringUp.RingEntries) != _head)
+        while (_jobsSubmitted < TotalJobs && ((_tail + 1) % HwOnlyBringUp.RingEntries) != _head)
         {
             var count = Math.Min(TransfersPerJob, _workload.TotalTransfers - _nextTransfer);
             var flags = (_workload.Random ? DmaDescriptorFlags.RandomPattern : 0) | (_workload.Interrupts ? DmaDescriptorFlags.Interrupt : 0) | (_workload.NonTee ? DmaDescriptorFlags.NonTee : 0);
@@ -143,7 +144,7 @@ public sealed class DmaWorkloadDriver
             new DmaCompletionRecord((DmaStatus)NotWritten, 0, 0).Write(cleared);
             _guest.Write(_guest.CompletionGpa + ((ulong)_tail * DmaCompletionRecord.Bytes), cleared);
             _guest.WriteDescriptor(_tail, descriptor);
-            _tail = (_tail + 1) % PlatformBringUp.RingEntries;
+            _tail = (_tail + 1) % HwOnlyBringUp.RingEntries;
             _nextTransfer += count;
             _jobsSubmitted++;
             submitted = true;

@@ -3,14 +3,15 @@ using SevTio.Hw.Ide;
 using SevTio.Hw.Iommu;
 using SevTio.Hw.Pcie;
 using SevTio.Hw.Rmp;
+using SevTio.Hw.Platform;
 
-namespace SevTio.Hw.Platform;
+namespace SevTio.TestSupport.HwOnly;
 
 /// <summary>
-/// The platform bring-up that stands in for the trust flow until it exists (issue C2): in one clearly named step it
+/// A Hw-only bring-up for hardware tests and benchmarks (no firmware, host or guest kernel): in one clearly named step it
 /// leaves the platform in the state the real flow would — PSP, hypervisor and guest each doing their part — so DMA
-/// can run. Later issues replace it with the real TIO commands, IDE_KM over SPDM, TDISP LOCK/START and the guest's
-/// accept.
+/// can run. The product runs the real trust flow instead (SevTio.Cli.Platform.TioPlatform); this stays a test fixture so
+/// the Hw layer can be tested on its own.
 /// </summary>
 /// <remarks>
 /// With IDE (the SEV-TIO path):
@@ -28,7 +29,7 @@ namespace SevTio.Hw.Platform;
 /// Without IDE (<c>ide.enabled=false</c>) the device stays CONFIG_UNLOCKED and DMA is ordinary T=0 DMA into shared
 /// pages, through host I/O page tables (or passthrough with <c>iommu.enabled=false</c>).
 /// </remarks>
-public static class PlatformBringUp
+internal static class HwOnlyBringUp
 {
     public const int GuestAsid = 1;
     public const byte StreamId = 1;

@@ -1,14 +1,15 @@
 using SevTio.Hw.Device;
 using SevTio.Hw.Rmp;
+using SevTio.Hw.Platform;
 
-namespace SevTio.Hw.Platform;
+namespace SevTio.TestSupport.HwOnly;
 
 /// <summary>
 /// What the bring-up leaves the guest with: its ASID, nested mapping and memory view, whether DMA memory is private
 /// (T=1 below vTOM) or shared, where the DMA ring, completion records and DMA window are, and the MMIO path to the
 /// device's DMA registers (T=1 on the bound stream when the TDI runs).
 /// </summary>
-public sealed class GuestContext
+internal sealed class GuestContext
 {
     internal GuestContext(SevTioPlatform platform, GuestPhysicalMap map, GuestMemoryView view, bool @private)
     {
@@ -20,7 +21,7 @@ public sealed class GuestContext
 
     public SevTioPlatform Platform { get; }
 
-    public int Asid => PlatformBringUp.GuestAsid;
+    public int Asid => HwOnlyBringUp.GuestAsid;
 
     public GuestPhysicalMap Map { get; }
 
@@ -30,7 +31,7 @@ public sealed class GuestContext
     /// <summary>True when DMA goes to private memory with T=1 (IDE and TDISP); false for T=0 into shared pages.</summary>
     public bool Private { get; }
 
-    /// <summary>The descriptor ring: <see cref="PlatformBringUp.RingEntries"/> × 64 bytes.</summary>
+    /// <summary>The descriptor ring: <see cref="HwOnlyBringUp.RingEntries"/> × 64 bytes.</summary>
     public ulong RingGpa => SevTioPlatform.ControlAreaBase;
 
     /// <summary>Completion records: one 16-byte slot per ring entry.</summary>
@@ -43,11 +44,11 @@ public sealed class GuestContext
 
     /// <summary>MMIO write to a DMA engine register, as the guest's driver does it.</summary>
     public bool WriteRegister(int offset, uint value) =>
-        Platform.Device.MmioWrite(TdispDevice.RegisterBar, offset, value, Private, Private ? PlatformBringUp.StreamId : null);
+        Platform.Device.MmioWrite(TdispDevice.RegisterBar, offset, value, Private, Private ? HwOnlyBringUp.StreamId : null);
 
     /// <summary>MMIO read of a DMA engine register.</summary>
     public uint ReadRegister(int offset) =>
-        Platform.Device.MmioRead(TdispDevice.RegisterBar, offset, Private, Private ? PlatformBringUp.StreamId : null);
+        Platform.Device.MmioRead(TdispDevice.RegisterBar, offset, Private, Private ? HwOnlyBringUp.StreamId : null);
 
     /// <summary>The guest CPU writes (encrypted for private memory).</summary>
     public void Write(ulong gpa, ReadOnlySpan<byte> data)

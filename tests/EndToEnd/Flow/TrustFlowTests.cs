@@ -1,0 +1,51 @@
+using SevTio.Cli.Platform;
+using SevTio.Guest;
+using SevTio.Hw.Rmp;
+using SevTio.Protocols.Tdisp;
+
+namespace SevTio.EndToEnd.Tests.Flow;
+
+/// <summary>The trust flow on the real platform composition (device, DSM, PSP, hypervisor, guest kernel), driven through the guest's sysfs.</summary>
+public sealed class TrustFlowTests
+{
+    [Fact]
+    public void LockAcceptUnlockRelock_EveryStateVisibleInSysfs()
+    {
+        using var p = FlowBench.Create();
+        Assert.True(p.DeviceLink.IsConnected);
+        Assert.Equal("\n", p.ReadTsm("lock"));
+
+        Assert.Equal(Errno.None, p.WriteTsm("lock", "tsm0"));
+        Assert.Equal("CONFIG_LOCKED\n", p.ReadTsm("tdisp_state"));
+        Assert.Equal("verified\n", p.ReadTsm("evidence"));
+        Assert.Equal(TdiState.ConfigLocked, p.Tdi.State);
+        Assert.Equal(Hw.Device.TdiSecurityState.ConfigLocked, p.Device.Gate.State);
+
+        Assert.Equal(Errno.None, p.WriteTsm("accept", "1"));
+        Assert.Equal("1\n", p.ReadTsm("accept"));
+        Assert.Equal("RUN\n", p.ReadTsm("tdisp_state"));
+        Assert.Equal(Hw.Device.TdiSecurityState.Run, p.Device.Gate.State);
+        var sdte = p.Iommu.ReadSecureDeviceTableEntry(TioPlatform.DeviceBdf);
+        Assert.True(sdte.Valid && sdte.VTomEnable);
+        Assert.Equal(p.Guest.Asid, sdte.Asid);
+
+        // The register BAR is a validated TEE range, mapped encrypted; the MSI-X BAR stays shared.
+        Assert.True(p.Rmp.ReadEntry(TioPlatform.RegisterBarAddress).Validated);
+        Assert.Equal(Errno.None, p.GuestDevice.IoRemap(0, 0, 0x1000, out var registers));
+        Assert.True(registers.Encrypted);
+        Assert.Equal(0x414D4453u, registers.Read32(0)); // "SDMA", read with T=1 on the stream
+        Assert.Equal(Errno.None, p.GuestDevice.IoRemap(2, 0, 0x1000, out var msix));
+        Assert.False(msix.Encrypted);
+
+        Assert.Equal(Errno.None, p.WriteTsm("unlock", "tsm0"));
+        Assert.Equal("0\n", p.ReadTsm("accept"));
+        Assert.Equal(TdiState.ConfigUnlocked, p.Tdi.State);
+        Assert.False(p.Iommu.ReadSecureDeviceTableEntry(TioPlatform.DeviceBdf).Valid);
+        Assert.Equal(RmpOwner.Hypervisor, p.Rmp.ReadEntry(TioPlatform.RegisterBarAddress).Owner);
+
+        Assert.Equal(Errno.None, p.WriteTsm("lock", "tsm0"));
+        Assert.Equal(Errno.None, p.WriteTsm("accept", "1"));
+        Assert.Equal(TdiState.Run, p.Tdi.State);
+        Assert.Equal(Errno.None, p.WriteTsm("unlock", "tsm0"));
+    }
+}
