@@ -27,6 +27,7 @@ public static class AttackCatalog
         new IdeLinkAttack("ide-bitflip-prefix", 1, IdeTamper.PrefixBit, "The T bit of an IDE TLP's prefix flipped on the link."),
         new IdeLinkAttack("ide-bitflip-mac", 1, IdeTamper.MacBit, "A bit of an IDE TLP's MAC flipped on the link."),
         new IdeLinkAttack("ide-bitflip-aggregated", 1, IdeTamper.AggregatedPayloadBit, "A payload bit of the second TLP of a 4-TLP MAC unit (aggregation, PCRC) flipped: the whole unit must be dropped."),
+        new TrustFlowIdeAttack(),
         new IdeLinkAttack("ide-replay", 2, IdeTamper.Replay, "An accepted IDE TLP delivered again after a newer write to the same address."),
         new IdeLinkAttack("ide-drop", 3, IdeTamper.Drop, "One IDE TLP dropped on the link, the next one delivered."),
         new IdeLinkAttack("ide-reorder", 4, IdeTamper.Reorder, "Two posted IDE TLPs of one sub-stream delivered in swapped order."),

@@ -20,6 +20,7 @@ public sealed class LinkAttackTests
     [InlineData("ide-bitflip-prefix", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-bitflip-mac", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-bitflip-aggregated", IdeCheckFailure.MacCheckFailed)]
+    [InlineData("flow-ide-bitflip", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-replay", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-drop", IdeCheckFailure.MacCheckFailed)]
     [InlineData("ide-reorder", IdeCheckFailure.MacCheckFailed)]
