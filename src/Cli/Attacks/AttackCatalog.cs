@@ -55,6 +55,7 @@ public static class AttackCatalog
         new ConfigWriteAttack("config-write-bar", ConfigTarget.Bar, "The host rewrites a BAR of the device while its TDI runs."),
         new ConfigWriteAttack("config-write-bme", ConfigTarget.BusMasterEnable, "The host clears Bus Master Enable while the TDI runs."),
         new ConfigWriteAttack("config-write-ide", ConfigTarget.IdeStreamControl, "The host clears Enable of the bound IDE stream in the device's IDE capability while the TDI runs."),
+        new TrustFlowConfigWriteAttack(),
         new IdeKeySearchAttack("ide-key-search-connect", afterRefresh: false, "The host searches every buffer it can read for the IDE keys after DEV_CONNECT."),
         new IdeKeySearchAttack("ide-key-search-refresh", afterRefresh: true, "The host searches every buffer it can read for the new IDE keys after TIO_ROLL_KEY."),
         new HostReadsPrivateAttack(),

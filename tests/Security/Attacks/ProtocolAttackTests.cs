@@ -88,6 +88,15 @@ public sealed class ProtocolAttackTests
         Assert.Contains(outcome.Details, d => d == "the PSP's TIO_TDI_STATUS: Success, Error");
     }
 
+    [Fact]
+    public void FlowConfigWriteBar_TdiErrorAndTheDeviceStopsTrustedDma()
+    {
+        var outcome = AttackResults.Of("flow-config-write-bar");
+        Assert.Equal("Error", outcome.Status);
+        Assert.Equal("TDI Error; device DMA refused: TdiInError", outcome.Answer);
+        Assert.Contains(outcome.Details, d => d.EndsWith("device DMA allowed, T=1", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("ide-key-search-connect")]
     [InlineData("ide-key-search-refresh")]
