@@ -95,6 +95,11 @@ internal sealed class TioExitHandler
             {
                 report = alter(report);
             }
+
+            if (_host.Options.Misbehaviour.AlterCertificatesBlob is { } alterCertificates && certificates.Length > 0)
+            {
+                certificates = alterCertificates(certificates);
+            }
         }
 
         var blobs = certificates.Length + measurements.Length + report.Length > 0;
@@ -135,7 +140,9 @@ internal sealed class TioExitHandler
         }
 
         var response = _host.Psp.ReadRaw(tdi.ResponsePage, SnpGuestMessage.PageSize);
-        _host.WriteGuest(guest, exit.ResponseGpa, response);
+        var delivered = _host.Options.Misbehaviour.ReplayPreviousGuestResponse && tdi.PreviousGuestResponse is { } previousResponse ? previousResponse : response;
+        tdi.PreviousGuestResponse = response;
+        _host.WriteGuest(guest, exit.ResponseGpa, delivered);
         if (blobs)
         {
             var buffer = new byte[needed];

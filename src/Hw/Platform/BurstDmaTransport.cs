@@ -69,6 +69,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private IdeLinkOverhead _nonPosted;
     private IdeLinkOverhead _completions;
     private IdeStream? _deviceStream;
+    private int _teeStreamId = -1;
     private IdeStream? _rootStream;
     private long _postedSinceSync;
     private int _syncWireBytes;
@@ -158,7 +159,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         var tee = grant.TeeOriginated;
         var request = _requestCosts.Get(address, DmaDescriptor.Bytes);
         var sent = _up.ReserveBurst(_scheduler.Now, request.WireBytes, request.Tlps, 0, FlowControlType.NonPosted);
-        var t = _root.Translate(_client.RequesterId, address, DmaDescriptor.Bytes, MemoryAccess.Read, tee);
+        var t = _root.Translate(_client.RequesterId, address, DmaDescriptor.Bytes, MemoryAccess.Read, tee, tee ? _teeStreamId : -1);
         var ready = _root.ReadReadyTime(sent.Arrival, in t);
         BurstReservation back;
         if (t.Allowed)
@@ -209,7 +210,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         Drain();
         var tee = grant.TeeOriginated;
         var sent = ReservePosted(address, data.Length);
-        var t = _root.Translate(_client.RequesterId, address, data.Length, MemoryAccess.Write, tee);
+        var t = _root.Translate(_client.RequesterId, address, data.Length, MemoryAccess.Write, tee, tee ? _teeStreamId : -1);
         if (t.Allowed)
         {
             // Control data (completion records) is real in both crypto modes: software reads it.
@@ -233,7 +234,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             Drain();
             Span<byte> bytes = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(bytes, data);
-            var t = _root.Translate(_client.RequesterId, address, 4, MemoryAccess.Write, grant.TeeOriginated);
+            var t = _root.Translate(_client.RequesterId, address, 4, MemoryAccess.Write, grant.TeeOriginated, grant.TeeOriginated ? _teeStreamId : -1);
             if (t.Allowed)
             {
                 _root.CommitTime(sent.Arrival, in t, 4);
@@ -435,7 +436,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         while (remaining > 0)
         {
             var segment = (int)Math.Min(remaining, PhysicalMemory.PageSize - (long)(page & PhysicalMemory.PageOffsetMask));
-            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee);
+            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee, plan.Tee ? _teeStreamId : -1);
             var first = Math.Min(segment, _mps);
             var last = segment - (((segment - 1) >> _mpsShift) << _mpsShift);
             if (t.Allowed)
@@ -501,7 +502,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             _readIssued = sent.Start - _up.TransmitPipelineLatency;
         }
 
-        var t = _root.Translate(_client.RequesterId, _readCursor, length, MemoryAccess.Read, _readTee);
+        var t = _root.Translate(_client.RequesterId, _readCursor, length, MemoryAccess.Read, _readTee, _readTee ? _teeStreamId : -1);
         var ready = _root.ReadReadyTime(sent.Arrival, in t);
         BurstReservation back;
         if (t.Allowed)
@@ -585,6 +586,9 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         {
             _deviceStream = null;
         }
+
+        // T=1 requests travel on the device's stream: the IOMMU checks the sDTE names it, as it does for each TLP at packet level.
+        _teeStreamId = _deviceStream?.StreamId ?? -1;
 
         _rootStream = _deviceStream is null ? null : _root.Ide.FindStream(_deviceStream.StreamId);
         var posted = _deviceStream is null ? IdeLinkOverhead.None : new IdeLinkOverhead(true, _deviceStream.Settings.PostedAggregation, _deviceStream.Settings.PcrcEnabled);
