@@ -30,7 +30,7 @@ internal sealed class TioExitHandler
 
     public long Exits { get; private set; }
 
-    public void Handle(SnpGuest guest, GuestVcpu vcpu)
+    public void Handle(SnpGuest guest, GuestVcpu vcpu, System.Diagnostics.Activity? span = null)
     {
         Exits++;
         var bytes = _host.ReadGuest(guest, vcpu.GhcbGpa, GhcbPage.Size);
@@ -38,6 +38,7 @@ internal sealed class TioExitHandler
         try
         {
             var exit = ghcb.ReadExit();
+            span?.SetTag(HostTelemetry.ExitCodeAttribute, exit.ExitCode.ToString());
             switch (exit.ExitCode)
             {
                 case VmgExitCode.SevTioGuestRequest:

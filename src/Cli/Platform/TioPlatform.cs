@@ -133,6 +133,7 @@ public sealed class TioPlatform : IDisposable
             Port = new IdeKmPortIdentity(0x00, 0x01, 0x00),
             ReadIdeCapability = ReadDeviceIdeCapability,
             Functions = [Function],
+            Scheduler = Hw.Scheduler,
         });
         Doe = new DoeMailbox(new DsmDoeResponder(Dsm), Hw.Scheduler);
         device.Config.AddExtendedCapability(DoeMailbox.ExtendedCapabilityId, DoeMailbox.CapabilityVersion, Doe);
