@@ -12,6 +12,11 @@ public static class Program
             return CompareCommand.Run(args[1..], Console.Out, Console.Error);
         }
 
+        if (args.Length > 0 && args[0] == "allocations")
+        {
+            return Allocations.AllocationProbe.Run(args[1..], Console.Out, Console.Error);
+        }
+
         BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
         return 0;
     }

@@ -19,6 +19,7 @@ public static class SevTioCommand
         root.Subcommands.Add(RunCommand.Create(output, error));
         root.Subcommands.Add(SweepCommand.Create(output, error));
         root.Subcommands.Add(KeysCommand.Create(output));
+        root.Subcommands.Add(AttackCommand.Create(output, error));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

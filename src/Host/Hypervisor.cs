@@ -223,13 +223,21 @@ public sealed class Hypervisor : IVmgExitHandler, ISimEventHandler
     public void HandleVmgExit(GuestVcpu vcpu)
     {
         ArgumentNullException.ThrowIfNull(vcpu);
-        Scheduler.Advance(Timing.ExitHandling);
-        if (!_guests.TryGetValue(vcpu.Asid, out var guest))
+        var span = Hw.Telemetry.SimSpan.Start(HostTelemetry.Source, HostTelemetry.VmgExitSpan, Scheduler.Now);
+        try
         {
-            return;
-        }
+            Scheduler.Advance(Timing.ExitHandling);
+            if (!_guests.TryGetValue(vcpu.Asid, out var guest))
+            {
+                return;
+            }
 
-        _exits.Handle(guest, vcpu);
+            _exits.Handle(guest, vcpu, span);
+        }
+        finally
+        {
+            Hw.Telemetry.SimSpan.End(span, Scheduler.Now);
+        }
     }
 
     /// <summary>Reads guest memory as the host sees it (raw bytes; ciphertext of private pages) at guest-physical addresses.</summary>

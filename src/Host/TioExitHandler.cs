@@ -30,7 +30,7 @@ internal sealed class TioExitHandler
 
     public long Exits { get; private set; }
 
-    public void Handle(SnpGuest guest, GuestVcpu vcpu)
+    public void Handle(SnpGuest guest, GuestVcpu vcpu, System.Diagnostics.Activity? span = null)
     {
         Exits++;
         var bytes = _host.ReadGuest(guest, vcpu.GhcbGpa, GhcbPage.Size);
@@ -38,6 +38,7 @@ internal sealed class TioExitHandler
         try
         {
             var exit = ghcb.ReadExit();
+            span?.SetTag(HostTelemetry.ExitCodeAttribute, exit.ExitCode.ToString());
             switch (exit.ExitCode)
             {
                 case VmgExitCode.SevTioGuestRequest:
@@ -94,6 +95,11 @@ internal sealed class TioExitHandler
             {
                 report = alter(report);
             }
+
+            if (_host.Options.Misbehaviour.AlterCertificatesBlob is { } alterCertificates && certificates.Length > 0)
+            {
+                certificates = alterCertificates(certificates);
+            }
         }
 
         var blobs = certificates.Length + measurements.Length + report.Length > 0;
@@ -134,7 +140,9 @@ internal sealed class TioExitHandler
         }
 
         var response = _host.Psp.ReadRaw(tdi.ResponsePage, SnpGuestMessage.PageSize);
-        _host.WriteGuest(guest, exit.ResponseGpa, response);
+        var delivered = _host.Options.Misbehaviour.ReplayPreviousGuestResponse && tdi.PreviousGuestResponse is { } previousResponse ? previousResponse : response;
+        tdi.PreviousGuestResponse = response;
+        _host.WriteGuest(guest, exit.ResponseGpa, delivered);
         if (blobs)
         {
             var buffer = new byte[needed];

@@ -112,6 +112,7 @@ public class RunCommandTests
     [InlineData("iommu.enabled=false", "iommu.enabled")] // trusted DMA is always checked by the IOMMU
     [InlineData("link.mps=8KiB", "link.mps")] // above 4 KiB
     [InlineData("iommu.page_size=1gib", "iommu.page_size")] // the RMP has no 1 GiB pages
+    [InlineData("iommu.page_size=2mib", "iommu.page_size")] // the SNP guest's memory is mapped in 4 KiB pages
     [InlineData("workload.window=32GiB", "workload.window")] // more than bring-up maps
     [InlineData("workload.transfer_size=8KiB", "workload.transfer_size")] // larger than the window below
     [InlineData("host.read_latency=fast", "host.read_latency")]

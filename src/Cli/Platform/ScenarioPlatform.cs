@@ -11,8 +11,8 @@ namespace SevTio.Cli.Platform;
 /// <summary>
 /// Turns a resolved <see cref="ScenarioConfig"/> into the Hw platform's typed settings: <c>link.*</c>, <c>ide.*</c>,
 /// <c>iommu.*</c>, <c>host.*</c>, <c>device.read_tags</c>, <c>crypto.mode</c>, <c>sim.fidelity</c>, <c>seed</c> into a
-/// <see cref="PlatformConfiguration"/>, <c>workload.*</c> into a <see cref="DmaWorkload"/>. <c>guest.dma_mode</c> and
-/// <c>faults.*</c> set the link's fault injector (soak runs).
+/// <see cref="PlatformConfiguration"/>, <c>workload.*</c> into a <see cref="DmaWorkload"/>. <c>guest.dma_mode</c> is the
+/// runner's (<see cref="Running.FlowRun"/>); <c>faults.*</c> set the link's fault injector (soak runs).
 /// </summary>
 public static class ScenarioPlatform
 {

@@ -42,7 +42,7 @@ public sealed class Sweep
             for (var a = 0; a < axes.Count; a++)
             {
                 var value = axes[a].Values[combination[a]];
-                config.Set(axes[a].Key, value);
+                axes[a].Apply(config, value);
                 varied.Add(new(axes[a].Key, value));
             }
 

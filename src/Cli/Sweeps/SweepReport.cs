@@ -134,6 +134,31 @@ public static class SweepReport
         return sb.ToString();
     }
 
+    /// <summary>
+    /// A preset's table: its question, the axes, the figures it names, and the comparison column (e.g. the bandwidth
+    /// IDE costs against the same point with IDE off), so the answer is there in one look.
+    /// </summary>
+    public static string ToMarkdown(Sweep sweep, SweepPreset preset)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        ArgumentNullException.ThrowIfNull(preset);
+        var units = MetricColumns(sweep).ToDictionary(c => c.Name, c => c.Unit, StringComparer.Ordinal);
+        var figures = preset.Figures.Where(units.ContainsKey).ToList();
+        var comparison = preset.Comparison.Evaluate(sweep);
+        var sb = new StringBuilder();
+        sb.Append("**").Append(preset.Name).Append("**: ").Append(preset.Question).Append("\n\n");
+        sb.Append("| ").AppendJoin(" | ", sweep.Axes.Select(a => a.Key).Concat(figures.Select(f => $"{f} ({units[f]})")))
+            .Append(" | ").Append(preset.Comparison.Title).Append(" (vs ").Append(preset.Comparison.AxisKey).Append('=').Append(preset.Comparison.BaselineValue).Append(") |\n");
+        sb.Append('|').Append(string.Concat(Enumerable.Repeat("---|", sweep.Axes.Count))).Append(string.Concat(Enumerable.Repeat("---:|", figures.Count + 1))).Append('\n');
+        foreach (var p in sweep.Points)
+        {
+            sb.Append("| ").AppendJoin(" | ", p.Varied.Select(kv => kv.Value).Concat(figures.Select(f => Cell(p, f, 4))))
+                .Append(" | ").Append(preset.Comparison.Format(p, comparison[p])).Append(" |\n");
+        }
+
+        return sb.ToString();
+    }
+
     private static string Cell(SweepPoint p, string metric, int? significant = null)
     {
         if (p.Result is null || !p.Result.TryGet(metric, out var v))

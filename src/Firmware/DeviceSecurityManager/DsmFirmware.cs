@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using SevTio.Firmware.Spdm;
+using SevTio.Hw.Simulation;
+using SevTio.Hw.Telemetry;
 using SevTio.Protocols.Doe;
 using SevTio.Protocols.Spdm;
 using SevTio.Protocols.Wire;
@@ -13,12 +16,22 @@ namespace SevTio.Firmware.DeviceSecurityManager;
 /// </summary>
 public sealed class DsmFirmware : ISpdmVendorDefinedHandler
 {
+    /// <summary>Spans of the device firmware: <c>dsm.handle</c> per data object, with the protocol and message.</summary>
+    public const string ActivitySourceName = "SevTio.Dsm";
+    public const string HandleSpan = "dsm.handle";
+
+    private static readonly ActivitySource s_activitySource = new(ActivitySourceName);
+
     private static readonly DoeDataObjectType[] s_protocols =
         [DoeDataObjectType.Discovery, DoeDataObjectType.Spdm, DoeDataObjectType.SecuredSpdm];
+
+    private readonly Scheduler? _scheduler;
+    private Activity? _span;
 
     public DsmFirmware(DsmFirmwareOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _scheduler = options.Scheduler;
         IdeKm = new IdeKmResponder(options.KeySlots, options.Port, options.ReadIdeCapability);
         Tdisp = new TdispResponder(options.Functions, IdeKm, new TdispResponderOptions
         {
@@ -47,6 +60,29 @@ public sealed class DsmFirmware : ISpdmVendorDefinedHandler
     /// </summary>
     public byte[]? HandleDoeObject(ReadOnlySpan<byte> dataObject)
     {
+        if (_scheduler is null)
+        {
+            return Handle(dataObject);
+        }
+
+        // The firmware answers within the DOE mailbox's response latency, so its span is an instant of simulated time
+        // inside the doe.exchange (the caller's current activity) that carried the object.
+        _span = SimSpan.Start(s_activitySource, HandleSpan, _scheduler.Now);
+        try
+        {
+            var response = Handle(dataObject);
+            _span?.SetTag("sevtio.dsm.answered", response is not null);
+            return response;
+        }
+        finally
+        {
+            SimSpan.End(_span, _scheduler.Now);
+            _span = null;
+        }
+    }
+
+    private byte[]? Handle(ReadOnlySpan<byte> dataObject)
+    {
         DoeDataObjectHeader header;
         ReadOnlySpan<byte> payload;
         try
@@ -61,6 +97,13 @@ public sealed class DsmFirmware : ISpdmVendorDefinedHandler
         if (header.VendorId != DoeDataObjectHeader.PciSigVendorId)
         {
             return null;
+        }
+
+        _span?.SetTag("sevtio.dsm.object_type", header.DataObjectType.ToString());
+        if (header.DataObjectType == DoeDataObjectType.Spdm && payload.Length >= 2)
+        {
+            // SPDM header: version, then the request code (DSP0274 §8).
+            _span?.SetTag("sevtio.spdm.request_code", $"0x{payload[1]:X2}");
         }
 
         var response = header.DataObjectType switch
@@ -90,6 +133,14 @@ public sealed class DsmFirmware : ISpdmVendorDefinedHandler
         catch (ProtocolFormatException)
         {
             return null;
+        }
+
+        _span?.SetTag("sevtio.dsm.protocol", protocol.ToString());
+        // IDE_KM objects start with the Object ID (PCIe §6.33.3); TDISP messages with TDISPVersion, then MessageType (§11.3.1).
+        var codeAt = protocol == PciProtocolId.IdeKm ? 0 : 1;
+        if (message.Length > codeAt)
+        {
+            _span?.SetTag("sevtio.dsm.message_code", $"0x{message[codeAt]:X2}");
         }
 
         var response = protocol switch

@@ -1,4 +1,5 @@
 using SevTio.Firmware.Spdm;
+using SevTio.Hw.Simulation;
 
 namespace SevTio.Firmware.DeviceSecurityManager;
 
@@ -24,4 +25,7 @@ public sealed class DsmFirmwareOptions
     public int MaxReportPortion { get; init; } = 1024;
 
     public int MaxCertificatePortion { get; init; } = 1024;
+
+    /// <summary>The simulated clock of the firmware's <c>dsm.handle</c> spans; none without it (the firmware itself takes no time).</summary>
+    public Scheduler? Scheduler { get; init; }
 }

@@ -24,6 +24,9 @@ internal sealed class DeviceOperation
     /// <summary>The <c>psp.command</c> span: open from the first issue to completion.</summary>
     public Activity? Span { get; }
 
+    /// <summary>The trust-flow phase span started last (the SPDM requests of an open phase are relayed under it).</summary>
+    public Activity? Phase { get; set; }
+
     public IEnumerator<SpdmTransportMessage>? Steps { get; set; }
 
     /// <summary>The request returned last; the host's response must carry the same data type.</summary>

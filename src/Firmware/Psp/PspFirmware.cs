@@ -135,6 +135,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
     uint IPspCommandProcessor.Execute(uint command, ulong commandBufferAddress)
     {
         var caller = Activity.Current;
+        Mailbox.RelayContext = default;
         try
         {
             Counters._commands++;
@@ -479,6 +480,7 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
                 Memory.WritePages(buffers.Request, bytes.AsSpan(0, used));
                 op.Outstanding = request;
                 Counters._spdmRequests++;
+                Mailbox.RelayContext = (op.Phase is { IsStopped: false } phase ? phase : op.Span)?.Context ?? default;
                 return PspReturnCode.SpdmRequest;
             }
 
@@ -614,7 +616,11 @@ public sealed class PspFirmware : IPspCommandProcessor, IDisposable
     }
 
     /// <summary>Marks the start of a trust-flow phase (span and clock).</summary>
-    internal (Activity? Span, SimTime Start) BeginPhase(string name, DeviceOperation op) => (Trace.StartPhase(name, op.Span), Scheduler.Now);
+    internal (Activity? Span, SimTime Start) BeginPhase(string name, DeviceOperation op)
+    {
+        op.Phase = Trace.StartPhase(name, op.Span);
+        return (op.Phase, Scheduler.Now);
+    }
 
     internal SimTime EndPhase((Activity? Span, SimTime Start) phase)
     {

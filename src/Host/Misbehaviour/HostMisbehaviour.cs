@@ -18,6 +18,12 @@ public sealed class HostMisbehaviour
     /// <summary>Hands the guest a different interface report blob than the one the PSP output.</summary>
     public Func<byte[], byte[]>? AlterReportBlob { get; set; }
 
+    /// <summary>Hands the guest a different certificate chain blob than the one the PSP output (e.g. another device's).</summary>
+    public Func<byte[], byte[]>? AlterCertificatesBlob { get; set; }
+
+    /// <summary>Hands the guest the PSP's previous response page instead of the current one (responses out of order).</summary>
+    public bool ReplayPreviousGuestResponse { get; set; }
+
     /// <summary>Forwards the guest's previous request page to the PSP instead of the current one (a replay).</summary>
     public bool ReplayPreviousGuestRequest { get; set; }
 

@@ -228,6 +228,21 @@ public sealed class SevPspDriver
 
     private void RelayOnce(SpdmBufferSet buffers, ISpdmRelay relay)
     {
+        // The PSP names the span that asked for this message (the mailbox's trace context), so the relay, the DOE
+        // exchange and the device's handling nest under the PSP phase that needs them.
+        var span = Hw.Telemetry.SimSpan.Start(HostTelemetry.Source, HostTelemetry.SpdmRelaySpan, _scheduler.Now, parent: Mailbox.RelayContext);
+        try
+        {
+            RelayOnceCore(buffers, relay);
+        }
+        finally
+        {
+            Hw.Telemetry.SimSpan.End(span, _scheduler.Now);
+        }
+    }
+
+    private void RelayOnceCore(SpdmBufferSet buffers, ISpdmRelay relay)
+    {
         byte[]? reply = null;
         var dataType = SpdmDataType.Spdm;
         try

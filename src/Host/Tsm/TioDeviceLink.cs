@@ -78,7 +78,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     /// clear) on both ends, DEV_CREATE, DEV_CONNECT (SPDM session and IDE keys, relayed), DEV_MEASUREMENTS, then sets
     /// Enable on the root port and then the device. Returns the first failing PSP status.
     /// </summary>
-    public PspReturnCode Connect()
+    public PspReturnCode Connect() => HostTelemetry.TioOp(_host.Scheduler, "connect", () => ConnectCore());
+
+    private PspReturnCode ConnectCore()
     {
         var start = _host.Scheduler.Now;
         if (IsConnected)
@@ -145,7 +147,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     }
 
     /// <summary>TIO_DEV_MEASUREMENTS with <paramref name="nonce"/> (32 bytes); keeps the signed measurements blob.</summary>
-    public PspReturnCode RefreshMeasurements(byte[] nonce)
+    public PspReturnCode RefreshMeasurements(byte[] nonce) => HostTelemetry.TioOp(_host.Scheduler, "refresh_measurements", () => RefreshMeasurementsCore(nonce));
+
+    private PspReturnCode RefreshMeasurementsCore(byte[] nonce)
     {
         var status = Psp.ExecuteWithSpdm(
             control => new TioDevMeasurementsCommand(TioDevMeasurementsFlags.None, control, Context.Sla, MeasurementNonce.FromBytes(nonce)),
@@ -192,7 +196,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     /// Disconnects: unbinds every TDI, DEV_DISCONNECT (retried with FORCE on failure), DEV_RECLAIM and the pages back,
     /// then Enable cleared on the device and then the root port.
     /// </summary>
-    public PspReturnCode Disconnect(bool force = false)
+    public PspReturnCode Disconnect(bool force = false) => HostTelemetry.TioOp(_host.Scheduler, "disconnect", () => DisconnectCore(force));
+
+    private PspReturnCode DisconnectCore(bool force)
     {
         foreach (var tdi in _tdis.ToArray())
         {
@@ -256,7 +262,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     /// BIND: TDI_CREATE, TDI_BIND (TDISP LOCK + report), TDI_STATUS, then every page of the report's TEE ranges
     /// RMPUPDATEd private to the guest at its GPA and mapped in its nested page table.
     /// </summary>
-    public PspReturnCode Bind(TioTdiLink tdi)
+    public PspReturnCode Bind(TioTdiLink tdi) => HostTelemetry.TioOp(_host.Scheduler, "bind", () => BindCore(tdi));
+
+    private PspReturnCode BindCore(TioTdiLink tdi)
     {
         ArgumentNullException.ThrowIfNull(tdi);
         if (tdi.IsBound)
@@ -300,7 +308,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     }
 
     /// <summary>RUN: TDI_STATUS (already RUN is fine; it must be CONFIG_LOCKED), then TDI_BIND with RUN_FORCE.</summary>
-    public PspReturnCode Run(TioTdiLink tdi)
+    public PspReturnCode Run(TioTdiLink tdi) => HostTelemetry.TioOp(_host.Scheduler, "run", () => RunCore(tdi));
+
+    private PspReturnCode RunCore(TioTdiLink tdi)
     {
         ArgumentNullException.ThrowIfNull(tdi);
         if (!tdi.IsBound || tdi.Context is null)
@@ -340,7 +350,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     }
 
     /// <summary>STOP: TDI_UNBIND (TDISP STOP_INTERFACE), retried with FORCE when the device does not answer.</summary>
-    public PspReturnCode Stop(TioTdiLink tdi)
+    public PspReturnCode Stop(TioTdiLink tdi) => HostTelemetry.TioOp(_host.Scheduler, "stop", () => StopCore(tdi));
+
+    private PspReturnCode StopCore(TioTdiLink tdi)
     {
         ArgumentNullException.ThrowIfNull(tdi);
         if (!tdi.IsBound || tdi.Context is null)
@@ -373,7 +385,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     /// UNBIND (sev-dev-tsm.c order): TDI_UNBIND if still bound, TDI_STATUS, TDI_RECLAIM and the context pages back,
     /// ASID_FENCE_STATUS and, if fenced after a run, ASID_FENCE_CLEAR; then the MMIO pages RMPUPDATEd back to shared.
     /// </summary>
-    public PspReturnCode Unbind(TioTdiLink tdi)
+    public PspReturnCode Unbind(TioTdiLink tdi) => HostTelemetry.TioOp(_host.Scheduler, "unbind", () => UnbindCore(tdi));
+
+    private PspReturnCode UnbindCore(TioTdiLink tdi)
     {
         ArgumentNullException.ThrowIfNull(tdi);
         var status = Stop(tdi);
@@ -412,7 +426,9 @@ public sealed class TioDeviceLink : ISpdmRelay
     }
 
     /// <summary>TIO_TDI_REPORT: fetches the report again (a fresh copy for the guest).</summary>
-    public PspReturnCode RefreshReport(TioTdiLink tdi)
+    public PspReturnCode RefreshReport(TioTdiLink tdi) => HostTelemetry.TioOp(_host.Scheduler, "refresh_report", () => RefreshReportCore(tdi));
+
+    private PspReturnCode RefreshReportCore(TioTdiLink tdi)
     {
         ArgumentNullException.ThrowIfNull(tdi);
         if (tdi.Context is null)

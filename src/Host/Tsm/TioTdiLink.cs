@@ -60,4 +60,6 @@ public sealed class TioTdiLink
     internal ulong ResponsePage { get; set; }
 
     internal byte[]? PreviousGuestRequest { get; set; }
+
+    internal byte[]? PreviousGuestResponse { get; set; }
 }

@@ -278,6 +278,13 @@ public sealed class AmdIommu
             return Refuse(in request, IommuFault.NoSecureContext, IommuEventCode.InvalidDeviceRequest, IommuEventFlags.None, 0, RmpViolation.None, latency);
         }
 
+        // The sDTE binds the TDI to the IDE streams the PSP keyed for it: the same requester id on any other stream is
+        // another device (a requester id is only a claim; the stream's keys are the proof).
+        if (request.StreamId >= 0 && !NamesStream(secure.StreamIds, request.StreamId))
+        {
+            return Refuse(in request, IommuFault.StreamNotBound, IommuEventCode.InvalidDeviceRequest, IommuEventFlags.None, (ushort)secure.Asid, RmpViolation.None, latency);
+        }
+
         var asid = secure.Asid;
         var write = request.Access == MemoryAccess.Write;
         if (write ? !secure.Write : !secure.Read)
@@ -326,6 +333,26 @@ public sealed class AmdIommu
         }
 
         return new IommuTranslation(IommuFault.None, RmpViolation.None, hpa, isPrivate, asid, latency, hit);
+    }
+
+    /// <summary>True if one of the eight ide_stream_id bytes packed in <paramref name="streamIds"/> is <paramref name="streamId"/> (FFh = unused never matches).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool NamesStream(ulong streamIds, int streamId)
+    {
+        if (streamId == 0xFF)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < 64; i += 8)
+        {
+            if ((int)((streamIds >> i) & 0xFF) == streamId)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private SimTime ChargeNestedWalk(int reads)
@@ -500,7 +527,19 @@ public sealed class AmdIommu
             Asid = entry.Asid,
             VTomEnable = entry.VTomEnable,
             VTom = entry.VTom,
+            StreamIds = PackStreamIds(in entry),
         };
+    }
+
+    private static ulong PackStreamIds(in SecureDeviceTableEntry entry)
+    {
+        ulong ids = 0;
+        for (var i = 0; i < 8; i++)
+        {
+            ids |= (ulong)entry.GetIdeStreamId(i) << (8 * i);
+        }
+
+        return ids;
     }
 
     private void InvalidateSecureContext(ushort requesterId)
@@ -569,6 +608,9 @@ public sealed class AmdIommu
     private struct SecureContext
     {
         public ulong VTom;
+
+        /// <summary>ide_stream_id[0..7], byte i at bits 8i+7:8i.</summary>
+        public ulong StreamIds;
         public int Asid;
         public byte Vmpl;
         public bool Loaded;

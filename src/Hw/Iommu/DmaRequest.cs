@@ -12,11 +12,15 @@ namespace SevTio.Hw.Iommu;
 /// <param name="Length">Bytes accessed, 1 to 4096, not crossing a 4 KiB boundary.</param>
 /// <param name="Access">Read or write.</param>
 /// <param name="Trusted">The T bit: 1 = a TEE request from a TDI in RUN, translated through the secure device table.</param>
-public readonly record struct DmaRequest(ushort RequesterId, ulong Address, int Length, MemoryAccess Access, bool Trusted)
+/// <param name="StreamId">
+/// The Selective IDE stream the request arrived on (from its IDE prefix), or -1 when the caller does not say (a non-IDE
+/// request, or a caller below the TLP level). A trusted request with a stream must arrive on a stream its sDTE names.
+/// </param>
+public readonly record struct DmaRequest(ushort RequesterId, ulong Address, int Length, MemoryAccess Access, bool Trusted, int StreamId = -1)
 {
-    public static DmaRequest Write(ushort requesterId, ulong address, int length, bool trusted = false) =>
-        new(requesterId, address, length, MemoryAccess.Write, trusted);
+    public static DmaRequest Write(ushort requesterId, ulong address, int length, bool trusted = false, int streamId = -1) =>
+        new(requesterId, address, length, MemoryAccess.Write, trusted, streamId);
 
-    public static DmaRequest Read(ushort requesterId, ulong address, int length, bool trusted = false) =>
-        new(requesterId, address, length, MemoryAccess.Read, trusted);
+    public static DmaRequest Read(ushort requesterId, ulong address, int length, bool trusted = false, int streamId = -1) =>
+        new(requesterId, address, length, MemoryAccess.Read, trusted, streamId);
 }

@@ -11,6 +11,12 @@ public enum IommuFault
     /// <summary>INVALID_DEVICE_REQUEST: a T=1 request from a requester without a valid secure device table entry.</summary>
     NoSecureContext,
 
+    /// <summary>
+    /// INVALID_DEVICE_REQUEST: a T=1 request arrived on an IDE stream its sDTE does not name (ide_stream_id[0..7]): a
+    /// requester id used by another device on another stream. [Model reading: the event code for this case is not public.]
+    /// </summary>
+    StreamNotBound,
+
     /// <summary>IO_PAGE_FAULT: the DTE is valid but its translation information is not (TV = 0).</summary>
     TranslationNotValid,
 

@@ -71,6 +71,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private IdeLinkOverhead _nonPosted;
     private IdeLinkOverhead _completions;
     private IdeStream? _deviceStream;
+    private int _teeStreamId = -1;
     private IdeStream? _rootStream;
     private long _postedSinceSync;
     private int _syncWireBytes;
@@ -188,7 +189,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         DetectPending();
         var request = _requestCosts.Get(address, DmaDescriptor.Bytes);
         var sent = _up.ReserveBurst(_scheduler.Now, request.WireBytes, request.Tlps, 0, FlowControlType.NonPosted);
-        var t = _root.Translate(_client.RequesterId, address, DmaDescriptor.Bytes, MemoryAccess.Read, tee);
+        var t = _root.Translate(_client.RequesterId, address, DmaDescriptor.Bytes, MemoryAccess.Read, tee, tee ? _teeStreamId : -1);
         var ready = _root.ReadReadyTime(sent.Arrival, in t);
         BurstReservation back;
         if (_linkFailed && _deviceStream is not null)
@@ -251,7 +252,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             return; // dropped by the root port's Insecure stream: nothing after a detected fault is committed
         }
 
-        var t = _root.Translate(_client.RequesterId, address, data.Length, MemoryAccess.Write, tee);
+        var t = _root.Translate(_client.RequesterId, address, data.Length, MemoryAccess.Write, tee, tee ? _teeStreamId : -1);
         if (t.Allowed)
         {
             // Control data (completion records) is real in both crypto modes: software reads it.
@@ -281,7 +282,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             Drain();
             Span<byte> bytes = stackalloc byte[4];
             BinaryPrimitives.WriteUInt32LittleEndian(bytes, data);
-            var t = _root.Translate(_client.RequesterId, address, 4, MemoryAccess.Write, grant.TeeOriginated);
+            var t = _root.Translate(_client.RequesterId, address, 4, MemoryAccess.Write, grant.TeeOriginated, grant.TeeOriginated ? _teeStreamId : -1);
             if (t.Allowed)
             {
                 _root.CommitTime(sent.Arrival, in t, 4);
@@ -493,7 +494,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         while (remaining > 0)
         {
             var segment = (int)Math.Min(remaining, PhysicalMemory.PageSize - (long)(page & PhysicalMemory.PageOffsetMask));
-            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee);
+            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee, plan.Tee ? _teeStreamId : -1);
             var first = Math.Min(segment, _mps);
             var last = segment - (((segment - 1) >> _mpsShift) << _mpsShift);
             if (t.Allowed)
@@ -565,7 +566,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             _readIssued = sent.Start - _up.TransmitPipelineLatency;
         }
 
-        var t = _root.Translate(_client.RequesterId, _readCursor, length, MemoryAccess.Read, _readTee);
+        var t = _root.Translate(_client.RequesterId, _readCursor, length, MemoryAccess.Read, _readTee, _readTee ? _teeStreamId : -1);
         var ready = _root.ReadReadyTime(sent.Arrival, in t);
         BurstReservation back;
         if (t.Allowed)
@@ -649,6 +650,9 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         {
             _deviceStream = null;
         }
+
+        // T=1 requests travel on the device's stream: the IOMMU checks the sDTE names it, as it does for each TLP at packet level.
+        _teeStreamId = _deviceStream?.StreamId ?? -1;
 
         _rootStream = _deviceStream is null ? null : _root.Ide.FindStream(_deviceStream.StreamId);
         if (_linkFailed && (_rootStream is null || _rootStream.State == IdeStreamState.Secure))

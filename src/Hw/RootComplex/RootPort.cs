@@ -131,7 +131,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
 
     /// <summary>Asks the IOMMU about one request (at most one page) and counts it.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public IommuTranslation Translate(ushort requesterId, ulong address, int length, MemoryAccess access, bool teeOriginated)
+    public IommuTranslation Translate(ushort requesterId, ulong address, int length, MemoryAccess access, bool teeOriginated, int streamId = -1)
     {
         if (access == MemoryAccess.Write)
         {
@@ -142,7 +142,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
             Counters.ReadRequests++;
         }
 
-        var t = _iommu.Translate(new DmaRequest(requesterId, address, length, access, teeOriginated));
+        var t = _iommu.Translate(new DmaRequest(requesterId, address, length, access, teeOriginated, streamId));
         if (!t.Allowed)
         {
             if (access == MemoryAccess.Write)
@@ -375,7 +375,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
                     return;
                 }
 
-                var t = Translate(h.RequesterId, address, length, MemoryAccess.Write, tee);
+                var t = Translate(h.RequesterId, address, length, MemoryAccess.Write, tee, StreamOf(tlp));
                 if (!t.Allowed)
                 {
                     WriteObserver?.OnPostedWriteDone(tlp.Cookie, length, _scheduler.Now, false);
@@ -403,7 +403,7 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
             {
                 EnabledBytes(in h, out var first, out var length);
                 var address = h.Address + (ulong)first;
-                var t = Translate(h.RequesterId, address, length, MemoryAccess.Read, tee);
+                var t = Translate(h.RequesterId, address, length, MemoryAccess.Read, tee, StreamOf(tlp));
                 var ready = ReadReadyTime(_scheduler.Now, in t);
                 EnqueueRead(new PendingRead(h.RequesterId, h.Tag, address, length, tee, tlp.Layout.HasIdePrefix ? tlp.IdePrefix.StreamId : -1, t, h.TrafficClass, h.Attributes, tlp.Cookie < 0));
                 _scheduler.Schedule(ready, this, EventPriority.Completion, EventReadReady);
@@ -415,6 +415,9 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
                 return;
         }
     }
+
+    /// <summary>The Selective IDE stream a request arrived on (its prefix), -1 for a TLP without IDE.</summary>
+    private static int StreamOf(Tlp tlp) => tlp.Layout.HasIdePrefix ? tlp.IdePrefix.StreamId : -1;
 
     private uint MessageData(Tlp tlp, in IdeVerifiedSegment segment, bool hasSegment, int first)
     {

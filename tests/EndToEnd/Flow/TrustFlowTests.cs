@@ -1,5 +1,6 @@
 using SevTio.Cli.Platform;
 using SevTio.Guest;
+using SevTio.Hw.Cpu.Mmio;
 using SevTio.Hw.Rmp;
 using SevTio.Protocols.Tdisp;
 
@@ -47,5 +48,34 @@ public sealed class TrustFlowTests
         Assert.Equal(Errno.None, p.WriteTsm("accept", "1"));
         Assert.Equal(TdiState.Run, p.Tdi.State);
         Assert.Equal(Errno.None, p.WriteTsm("unlock", "tsm0"));
+    }
+
+    [Fact]
+    public void GuestMmio_RmpAndTdiDecide_ByTrustFlowStage()
+    {
+        using var p = FlowBench.Create();
+        var id = TioPlatform.RegisterBarAddress; // GPA = host address (no MMIO offset)
+
+        // Unlocked: the BAR page is the hypervisor's; shared (C=0) MMIO reaches the device with T=0, private does not.
+        Assert.Equal(MmioAccessStatus.Completed, p.Mmio.Read(id, 4, encrypted: false, out var value));
+        Assert.Equal(0x414D4453ul, value);
+        Assert.Equal(MmioAccessStatus.RmpViolation, p.Mmio.Read(id, 4, encrypted: true, out value));
+        Assert.Equal(0xFFFF_FFFFul, value);
+
+        // Locked: the host made the TEE range guest-owned but nothing validated it; the TDI refuses T=0 to it anyway.
+        Assert.Equal(Errno.None, p.WriteTsm("lock", "tsm0"));
+        Assert.Equal(MmioAccessStatus.RmpViolation, p.Mmio.Read(id, 4, encrypted: true, out _));
+        Assert.Equal(MmioAccessStatus.RmpViolation, p.Mmio.Read(id, 4, encrypted: false, out _));
+
+        // Accepted: MMIO_VALIDATE set Validated; private MMIO goes with T=1 on the stream; shared MMIO to it is refused.
+        Assert.Equal(Errno.None, p.WriteTsm("accept", "1"));
+        Assert.Equal(MmioAccessStatus.Completed, p.Mmio.Read(id, 4, encrypted: true, out value));
+        Assert.Equal(0x414D4453ul, value);
+        Assert.Equal(MmioAccessStatus.RmpViolation, p.Mmio.Read(id, 4, encrypted: false, out _));
+
+        // The MSI-X BAR is non-TEE: shared, T=0, served in RUN too.
+        Assert.Equal(MmioAccessStatus.Completed, p.Mmio.Read(TioPlatform.MsixBarAddress + 8, 4, encrypted: false, out value));
+        Assert.Equal((ulong)TioPlatform.MsiData, value);
+        Assert.Equal(MmioAccessStatus.BadAccess, p.Mmio.Read(id + 2, 4, encrypted: true, out _));
     }
 }

@@ -144,7 +144,7 @@ internal sealed partial class AspireDashboardProcess : IDisposable
         return candidates.FirstOrDefault(File.Exists)
             ?? throw new InvalidOperationException(
                 $"The Aspire Dashboard {version} is not installed (looked for {string.Join(", ", candidates)}). " +
-                $"Restore it with `dotnet restore tools/AspireDashboard/AspireDashboard.csproj` (CI's .ci/run does this before the tests).");
+                $"Restore it with `dotnet restore tools/AspireDashboard/AspireDashboard.csproj` (restoring tests/EndToEnd, which references it, does the same).");
     }
 
     public static string RepositoryRoot()

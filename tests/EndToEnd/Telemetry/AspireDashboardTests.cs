@@ -19,25 +19,42 @@ public class AspireDashboardTests
         var result = Path.Combine(Path.GetTempPath(), $"sevtio-otlp-{Guid.NewGuid():N}.json");
         try
         {
-            // 130 MiB in descriptors of 64 MiB (DmaWorkload.JobBytes): three dma.job spans.
+            // The whole flow (connect, lock, accept, DMA, unlock) on a small timing-mode workload.
             var (exit, output) = await RunCliAsync(
                 "run", "--quiet", "--otlp", dashboard.OtlpHttp.ToString(), "--json", result,
-                "--set", "workload.total=130MiB", "--set", "crypto.mode=timing");
+                "--set", "workload.total=16MiB", "--set", "workload.window=16MiB", "--set", "crypto.mode=timing");
             Assert.True(exit == 0, $"sevtio run exited {exit}:\n{output}");
             using var run = JsonDocument.Parse(File.ReadAllText(result));
             var metrics = run.RootElement.GetProperty("metrics");
             double Metric(string name) => metrics.GetProperty(name).GetProperty("value").GetDouble();
 
-            var spans = await WaitForSpansAsync(dashboard, s => s.Name == "dma.job", 3);
+            var jobCount = (int)Metric("dma.jobs");
+            var spans = await WaitForSpansAsync(dashboard, s => s.Name == "dma.job", jobCount);
 
-            // Only the run's own platform: the once-per-process warm-up (64 KiB jobs) is not exported.
+            // Only the run's own platform: the once-per-process warm-up's jobs are not exported.
             var jobs = spans.Where(s => s.Name == "dma.job").ToList();
-            Assert.Equal(3, jobs.Count);
+            Assert.Equal(jobCount, jobs.Count);
             Assert.All(jobs, j => Assert.Equal("SevTio.Dma", j.Scope));
             Assert.Equal(Metric("dma.bytes"), jobs.Sum(j => long.Parse(j.Attributes["sevtio.dma.bytes"])));
 
-            // Parent/child: every parent a span of this run, and a child inside its parent on simulated time.
+            // The tree as the receiver reassembles it from parent span ids: guest → GHCB exit → host → PSP → DOE → device.
             var byId = spans.ToDictionary(s => s.SpanId);
+            string Chain(OtlpSpan span)
+            {
+                var names = new List<string>();
+                for (OtlpSpan? at = span; at is not null; at = at.ParentSpanId is { } p && byId.TryGetValue(p, out var parent) ? parent : null)
+                {
+                    names.Add(at.Name);
+                }
+
+                names.Reverse();
+                return string.Join(" > ", names);
+            }
+
+            var chains = spans.Select(Chain).ToHashSet();
+            Assert.Contains("tsm.lock > ghcb.exit > host.vmgexit > host.tio_op > psp.command > tdisp.lock_interface > host.spdm_relay > doe.exchange > dsm.handle", chains);
+            Assert.Contains("host.tio_op > psp.command > spdm.session.establish > host.spdm_relay > doe.exchange > dsm.handle", chains);
+            Assert.Contains("tsm.accept > ghcb.exit > host.vmgexit > psp.command > guest.request", chains);
             foreach (var span in spans.Where(s => s.ParentSpanId is not null))
             {
                 Assert.True(byId.TryGetValue(span.ParentSpanId!, out var parent), $"{span.Name}'s parent {span.ParentSpanId} was not exported");
@@ -46,15 +63,22 @@ public class AspireDashboardTests
             }
 
             // Durations are simulated time: the wall-clock fields are epoch + simulated time at DateTime's 100 ns,
-            // so they equal the exact picoseconds truncated to 100 ns.
+            // so they equal the exact picoseconds truncated to 100 ns ...
             foreach (var span in spans)
             {
                 Assert.Equal(Ticks(span.StartPs) * 100, span.StartUnixNano - EpochUnixNano);
                 Assert.Equal(Math.Max(Ticks(span.EndPs), Ticks(span.StartPs) + 1) * 100, span.EndUnixNano - EpochUnixNano);
             }
 
-            // The jobs run inside the DMA phase the run reports (first doorbell → last completion seen).
-            Assert.True(jobs.Max(j => j.EndPs) <= (long)Math.Round(Metric("sim.time_s") * 1e12) + jobs.Min(j => j.StartPs));
+            // ... and the exact picoseconds are the phase times the run reports.
+            long Picoseconds(string metric) => (long)Math.Round(Metric(metric) * 1e12);
+            long Duration(string name) => spans.Single(s => s.Name == name) is var s ? s.EndPs - s.StartPs : 0;
+            Assert.Equal(Picoseconds("trust.spdm_s"), Duration("spdm.session.establish"));
+            Assert.Equal(Picoseconds("trust.key_program_s"), Duration("ide.key.program"));
+            Assert.Equal(Picoseconds("trust.tdisp_lock_s"), Duration("tdisp.lock_interface"));
+            Assert.Equal(Picoseconds("trust.accept_s"), Duration("tsm.accept"));
+            Assert.Equal(Picoseconds("trust.unlock_s"), Duration("tsm.unlock"));
+            Assert.Equal(Picoseconds("trust.lock_s") + Picoseconds("trust.report_s"), Duration("tsm.lock"));
         }
         finally
         {

@@ -17,7 +17,7 @@ public class ChromeTraceTests
         var result = Path.Combine(Path.GetTempPath(), $"sevtio-run-{Guid.NewGuid():N}.json");
         try
         {
-            // 130 MiB in jobs of 64 MiB (DmaWorkload.JobBytes): three descriptors, the last one 2 MiB.
+            // The whole flow, then 130 MiB of DMA in jobs of at most 64 MiB: three descriptors.
             var exit = SevTioCommand.Invoke(
                 ["run", "--quiet", "--set", "workload.total=130MiB", "--set", "crypto.mode=timing", "--trace-json", trace, "--json", result],
                 new StringWriter(), new StringWriter());
@@ -28,6 +28,14 @@ public class ChromeTraceTests
             var threads = events.Where(e => Ph(e) == "M" && e.GetProperty("name").GetString() == "thread_name")
                 .ToDictionary(e => e.GetProperty("tid").GetInt32(), e => e.GetProperty("args").GetProperty("name").GetString());
             Assert.Contains(events, e => Ph(e) == "M" && e.GetProperty("name").GetString() == "process_name");
+
+            // One track per component, in call order (guest first, DMA last), and flow arrows that pair up.
+            var order = threads.OrderBy(t => t.Key).Select(t => t.Value!).Where(n => !n.Contains('#', StringComparison.Ordinal)).ToList();
+            Assert.Equal(["SevTio.Guest", "SevTio.Host", "SevTio.Psp", "SevTio.Doe", "SevTio.Dsm", "SevTio.Dma"], order);
+            var starts = events.Where(e => Ph(e) == "s").Select(e => e.GetProperty("id").GetInt32()).ToList();
+            var finishes = events.Where(e => Ph(e) == "f").Select(e => e.GetProperty("id").GetInt32()).ToList();
+            Assert.NotEmpty(starts);
+            Assert.Equal(starts.Order(), finishes.Order());
 
             var jobs = events.Where(e => Ph(e) == "X" && e.GetProperty("name").GetString() == "dma.job").ToList();
             Assert.Equal(3, jobs.Count);

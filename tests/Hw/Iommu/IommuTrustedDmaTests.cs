@@ -96,6 +96,35 @@ public sealed class IommuTrustedDmaTests : IDisposable
         AssertRefused(0x4200, PrivateGpa, IommuFault.NoSecureContext, IommuEventCode.InvalidDeviceRequest, PrivateSpa, trusted: true);
 
     [Fact]
+    public void T1_OnAStreamTheSdteDoesNotName_IsAnInvalidDeviceRequestAndWritesNothing()
+    {
+        // Found by the attack suite (dma-t1-spoofed-rid): another device on its own IDE stream used the bound TDI's RID.
+        var entry = BoundEntry();
+        entry.SetIdeStreamId(0, 3);
+        for (var tc = 1; tc < 8; tc++)
+        {
+            entry.SetIdeStreamId(tc, 0xFF);
+        }
+
+        _p.Iommu.WriteSecureDeviceTableEntry(Tdi, entry);
+        var before = _p.Raw(PrivateSpa, 4096);
+
+        var refused = _p.Iommu.Translate(DmaRequest.Write(Tdi, PrivateGpa, 64, trusted: true, streamId: 4));
+        var unused = _p.Iommu.Translate(DmaRequest.Write(Tdi, PrivateGpa, 64, trusted: true, streamId: 0xFF));
+        var bound = _p.Iommu.Translate(DmaRequest.Write(Tdi, PrivateGpa, 64, trusted: true, streamId: 3));
+
+        Assert.Equal(IommuFault.StreamNotBound, refused.Fault);
+        Assert.Equal(IommuFault.StreamNotBound, unused.Fault);
+        Assert.True(bound.Allowed, bound.ToString());
+        Assert.Equal(before, _p.Raw(PrivateSpa, 4096));
+        var events = _p.Iommu.EventLog.Drain();
+        Assert.Equal(2, events.Count);
+        Assert.All(events, e => Assert.Equal(IommuEventCode.InvalidDeviceRequest, e.Code));
+        Assert.All(events, e => Assert.Equal(Tdi, e.DeviceId));
+        Assert.All(events, e => Assert.Equal(PrivateGpa, e.Address));
+    }
+
+    [Fact]
     public void T1_AfterSdteCleared_IsRefused()
     {
         _p.Iommu.ClearSecureDeviceTableEntry(Tdi);

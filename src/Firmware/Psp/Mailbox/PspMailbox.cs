@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SevTio.Hw.Registers;
 using SevTio.Protocols.Psp;
 
@@ -45,6 +46,13 @@ public sealed class PspMailbox : RegisterBlock
         _addressHigh = Define(BufferAddressHighOffset, "CMDBUFF_ADDR_HI", "Command Buffer Address [63:32]")
             .WithField(0, 32, FieldAccess.ReadWrite, "ADDR", "Address");
     }
+
+    /// <summary>
+    /// Telemetry only (the analogue of a traceparent header): after SPDM_REQUEST, the trace context of the PSP span
+    /// waiting for the response the host is to relay, so the host's relay and the DOE exchange nest under it; default
+    /// otherwise. Carries no secret and changes no behaviour.
+    /// </summary>
+    public ActivityContext RelayContext { get; internal set; }
 
     /// <summary>Commands run so far.</summary>
     public long CommandsExecuted { get; private set; }

@@ -64,6 +64,7 @@ internal sealed class TeeIoTestDevice : IDisposable
             Port = new IdeKmPortIdentity(0x00, 0x01, 0x00),
             ReadIdeCapability = ReadIdeCapability,
             Functions = [Function],
+            Scheduler = scheduler,
         });
         Responder = new DsmDoeResponder(Dsm);
         Doe = new DoeMailbox(Responder, scheduler, doeLatency);
