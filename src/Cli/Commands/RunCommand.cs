@@ -128,7 +128,8 @@ internal static class RunCommand
 
     /// <summary>A check of the run failed: DMA jobs that did not complete, or data the guest found altered.</summary>
     internal static bool Failed(RunResult result) =>
-        (result.TryGet("dma.jobs_failed", out var failed) && failed > 0) || (result.TryGet("guest.data_errors", out var errors) && errors > 0);
+        (result.TryGet("dma.jobs_failed", out var failed) && failed > 0) || (result.TryGet("guest.data_errors", out var errors) && errors > 0)
+        || (result.TryGet("faults.bytes_lost", out var lost) && lost > 0) || (result.TryGet("faults.undetected", out var undetected) && undetected > 0);
 
     private static void Summary(RunResult result, TextWriter output)
     {
@@ -161,6 +162,14 @@ internal static class RunCommand
         Row("guest exits (DMA phase)", "guest.exits", "N0", string.Empty);
         Row("data checked / errors", "guest.data_checked_bytes", "N0", "B");
         table.AddRow(string.Empty, Value("guest.data_errors", "N0"), "errors");
+        if (result.TryGet("faults.injected", out _))
+        {
+            Row("link faults injected", "faults.injected", "N0", string.Empty);
+            Row("faults detected", "faults.detected", "N0", string.Empty);
+            Row("recoveries", "faults.recovered", "N0", string.Empty);
+            Row("bytes lost", "faults.bytes_lost", "N0", "B");
+        }
+
         console.Write(table);
 
         var trust = new Table().Title("trust flow (simulated)").AddColumn("phase").AddColumn(new TableColumn("time").RightAligned()).AddColumn("unit");
@@ -173,6 +182,11 @@ internal static class RunCommand
         if (result.TryGet("dma.jobs_failed", out var failed) && failed > 0)
         {
             console.MarkupLine($"[red]{failed.ToString(CultureInfo.InvariantCulture)} DMA job(s) failed or never completed.[/]");
+        }
+
+        if (result.TryGet("faults.bytes_lost", out var lost) && lost > 0)
+        {
+            console.MarkupLine($"[red]{lost.ToString(CultureInfo.InvariantCulture)} byte(s) lost to link faults.[/]");
         }
     }
 

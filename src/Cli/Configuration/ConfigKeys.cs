@@ -24,6 +24,7 @@ public static class ConfigKeys
         ConfigKey.Size("workload.transfer_size", "4KiB", "bytes per DMA", 4, 1L << 30),
         ConfigKey.Size("workload.total", "256MiB", "total bytes moved", 4, 1L << 44),
         ConfigKey.Size("workload.window", "64MiB", "address window the DMAs land in", 4096, 1L << 40),
+        ConfigKey.Size("workload.job", "64MiB", "bytes per DMA job (one descriptor; a link fault costs the job it hits)", 4, 1L << 40),
         ConfigKey.Choice("workload.pattern", "seq", "sequential or random placement in the window", "seq", "random"),
         ConfigKey.Choice("guest.dma_mode", "direct", "direct (accepted TDI, private memory) or bounce (SWIOTLB)", "direct", "bounce"),
         ConfigKey.Choice("crypto.mode", "functional", "functional (real cipher work) or timing (lengths and timing only)", "functional", "timing"),

@@ -12,7 +12,7 @@ namespace SevTio.Cli.Platform;
 /// Turns a resolved <see cref="ScenarioConfig"/> into the Hw platform's typed settings: <c>link.*</c>, <c>ide.*</c>,
 /// <c>iommu.*</c>, <c>host.*</c>, <c>device.read_tags</c>, <c>crypto.mode</c>, <c>sim.fidelity</c>, <c>seed</c> into a
 /// <see cref="PlatformConfiguration"/>, <c>workload.*</c> into a <see cref="DmaWorkload"/>. <c>guest.dma_mode</c> is the
-/// runner's (<see cref="Running.FlowRun"/>); <c>faults.*</c> are validated by the configuration but not used yet.
+/// runner's (<see cref="Running.FlowRun"/>); <c>faults.*</c> set the link's fault injector (soak runs).
 /// </summary>
 public static class ScenarioPlatform
 {
@@ -50,6 +50,8 @@ public static class ScenarioPlatform
             Workers = workers ?? Math.Clamp(Environment.ProcessorCount, 1, 2),
             Seed = (ulong)config.GetInt("seed"),
             DmaWindowBytes = window,
+            TlpCorruptionRate = config.GetReal("faults.tlp_corruption_rate"),
+            TlpDropRate = config.GetReal("faults.tlp_drop_rate"),
         }.Validate();
     }
 
@@ -68,6 +70,7 @@ public static class ScenarioPlatform
             TransferSize = (int)size,
             TotalBytes = config.GetSize("workload.total").Bytes,
             WindowBytes = (ulong)config.GetSize("workload.window").Bytes,
+            JobBytes = config.GetSize("workload.job").Bytes,
             Random = config.GetChoice("workload.pattern") == "random",
             Seed = unchecked((uint)config.GetInt("seed")),
         }.Validate();

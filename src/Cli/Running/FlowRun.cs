@@ -22,6 +22,8 @@ public sealed class FlowRun
     private readonly bool _bounce;
     private byte[]? _pattern;
     private Guest.Tsm.TioDevice? _tio;
+    private Firmware.Psp.PspTrustPhases? _pspPhases;
+    private (SimTime Lock, SimTime Report, SimTime Accept) _guestPhases;
 
     public FlowRun(TioPlatform platform, DmaWorkload workload, bool bounce)
     {
@@ -45,6 +47,12 @@ public sealed class FlowRun
 
     public long DataErrors { get; private set; }
 
+    /// <summary>Times the device was re-established after a link fault and the driver resumed.</summary>
+    public long Recoveries { get; private set; }
+
+    /// <summary>Simulated time spent re-establishing (driver suspend → resume), summed.</summary>
+    public SimTime RecoveryTime { get; private set; }
+
     /// <summary>Guest CPU accounting and exits just before the workload's window was set up (the DMA phase's baseline).</summary>
     public (SimTime CopyTime, SimTime ConversionTime, long BouncedBytes, long ConvertedPages, long Exits) Baseline { get; private set; }
 
@@ -61,6 +69,13 @@ public sealed class FlowRun
             _tio = _platform.GuestDevice.Tsm;
             Require(_platform.WriteTsm("accept", "1"), "tsm/accept");
             Accepted = true;
+
+            // The trust flow's figures are the first establishment's (recoveries in a soak repeat it).
+            _pspPhases = _platform.Psp.Phases;
+            if (_tio?.PhaseTimes is { } t)
+            {
+                _guestPhases = (t.Lock, t.Report, t.Accept);
+            }
         }
 
         var start = _platform.Scheduler.Now;
@@ -105,6 +120,50 @@ public sealed class FlowRun
         _platform.Hw.DmaStatistics.Reset();
     }
 
+    /// <summary>
+    /// Re-establishes the device after the driver saw a failure (an error completion or its watchdog): the driver keeps
+    /// its window and unfinished jobs and is unbound, the guest unlocks (<c>tsm/unlock</c>: STOP, the TDI leaves ERROR),
+    /// the host disconnects and connects again (a new SPDM session and new IDE keys, streams enabled), the guest locks,
+    /// checks the report and accepts again, the driver is bound and resumes: the unfinished jobs are submitted first.
+    /// </summary>
+    public void Recover()
+    {
+        var start = _platform.Scheduler.Now;
+        Driver.Suspend();
+        Require(_platform.Kernel.Sysfs.Write($"/sys/bus/pci/drivers/{ModelDmaDriver.DriverName}/unbind", TioPlatform.GuestBdf), "recovery: driver unbind");
+        if (Accepted)
+        {
+            Require(_platform.WriteTsm("unlock", "tsm0"), "recovery: tsm/unlock");
+        }
+
+        var link = _platform.DeviceLink;
+        if (link.IsConnected)
+        {
+            var down = link.Disconnect();
+            if (down != Protocols.Psp.PspReturnCode.Success)
+            {
+                throw new FlowCheckException($"recovery: DEV_DISCONNECT failed: {down} ({_platform.Psp.LastDeviceFailure})");
+            }
+        }
+
+        var up = link.Connect();
+        if (up != Protocols.Psp.PspReturnCode.Success)
+        {
+            throw new FlowCheckException($"recovery: DEV_CONNECT failed: {up} ({_platform.Psp.LastDeviceFailure})");
+        }
+
+        if (Accepted)
+        {
+            Require(_platform.WriteTsm("lock", "tsm0"), "recovery: tsm/lock");
+            Require(_platform.WriteTsm("accept", "1"), "recovery: tsm/accept");
+        }
+
+        Require(_platform.Kernel.Sysfs.Write($"/sys/bus/pci/drivers/{ModelDmaDriver.DriverName}/bind", TioPlatform.GuestBdf), "recovery: driver bind");
+        Require(Driver.Resume(), "recovery: driver resume");
+        Recoveries++;
+        RecoveryTime += _platform.Scheduler.Now - start;
+    }
+
     public void Epilogue()
     {
         if (_pattern is not null && Driver.Done)
@@ -126,15 +185,15 @@ public sealed class FlowRun
     public void ReportTrust(RunResult r)
     {
         ArgumentNullException.ThrowIfNull(r);
-        var psp = _platform.Psp.Phases;
+        var psp = _pspPhases ?? _platform.Psp.Phases;
         var times = _tio?.PhaseTimes;
         var connected = _platform.DeviceLink.IsConnected || _platform.ConnectTime > SimTime.Zero;
         r.Add("trust.spdm_s", connected ? psp.SpdmSession.TotalSeconds : 0, "s", "SPDM session set-up by the PSP through the host's DOE relay (GET_VERSION → FINISH), simulated");
         r.Add("trust.key_program_s", connected ? psp.KeyProgramming.TotalSeconds : 0, "s", "IDE_KM key programming at device and root port, simulated");
         r.Add("trust.connect_s", _platform.ConnectTime.TotalSeconds, "s", "The host's whole connect (DEV_CREATE, DEV_CONNECT, DEV_MEASUREMENTS, streams enabled), simulated");
-        r.Add("trust.lock_s", Accepted ? times?.Lock.TotalSeconds ?? 0 : 0, "s", "Guest tsm/lock: TIO_OP BIND (host TDI_CREATE, TDI_BIND: TDISP LOCK and report), simulated");
-        r.Add("trust.report_s", Accepted ? times?.Report.TotalSeconds ?? 0 : 0, "s", "Guest report fetch and check: TIO_MSG_TDI_INFO, blobs, parsing, SHA-384 digests, simulated");
-        r.Add("trust.accept_s", Accepted ? times?.Accept.TotalSeconds ?? 0 : 0, "s", "Guest tsm/accept: policy, TIO_OP RUN (TDISP START), SDTE_WRITE, MMIO_VALIDATE, simulated");
+        r.Add("trust.lock_s", Accepted ? _guestPhases.Lock.TotalSeconds : 0, "s", "Guest tsm/lock: TIO_OP BIND (host TDI_CREATE, TDI_BIND: TDISP LOCK and report), simulated");
+        r.Add("trust.report_s", Accepted ? _guestPhases.Report.TotalSeconds : 0, "s", "Guest report fetch and check: TIO_MSG_TDI_INFO, blobs, parsing, SHA-384 digests, simulated");
+        r.Add("trust.accept_s", Accepted ? _guestPhases.Accept.TotalSeconds : 0, "s", "Guest tsm/accept: policy, TIO_OP RUN (TDISP START), SDTE_WRITE, MMIO_VALIDATE, simulated");
         r.Add("trust.unlock_s", Accepted ? times?.Unlock.TotalSeconds ?? 0 : 0, "s", "Guest tsm/unlock: STOP, sDTE cleared, MMIO invalidated, UNBIND, simulated");
         r.Add("trust.tdisp_lock_s", Accepted ? psp.LockInterface.TotalSeconds : 0, "s", "TDISP LOCK_INTERFACE as the PSP measured it (inside trust.lock_s)");
         r.Add("trust.tdisp_start_s", Accepted ? psp.StartInterface.TotalSeconds : 0, "s", "TDISP START_INTERFACE as the PSP measured it (inside trust.accept_s)");

@@ -30,6 +30,12 @@ public static class ScenarioRunner
     /// <summary>Simulated time run between progress reports and cancellation checks.</summary>
     private static readonly SimTime s_slice = SimTime.FromMicroseconds(50);
 
+    /// <summary>The driver's watchdog in soak runs: no job completing for this long means the device stopped answering.</summary>
+    private static readonly SimTime s_faultWatchdog = SimTime.FromMilliseconds(1);
+
+    /// <summary>Recoveries in a row without a job completing before the run gives up (the link fails faster than jobs finish).</summary>
+    private const int RecoveriesWithoutProgress = 32;
+
     /// <summary>Data-path shapes already run once in this process (their code is compiled).</summary>
     private static readonly ConcurrentDictionary<(SimulationFidelity, CryptoMode, DmaOpcode, bool, bool), bool> s_warm = new();
 
@@ -63,14 +69,49 @@ public static class ScenarioRunner
         var scheduler = platform.Scheduler;
         var before = new CounterSnapshot(platform, flow, fromBaseline: true);
         var totalBytes = workload.TotalTransfers * workload.TransferSize;
+        var faults = platform.Hw.LinkFaults;
+        var detections = new DetectionCounter(faults);
+        if (faults is not null)
+        {
+            // Soak: faults on the link from the first doorbell; the driver's watchdog and recovery are on.
+            faults.Armed = true;
+            flow.Driver.Watchdog = s_faultWatchdog;
+            platform.RootPort.Ide.StreamBecameInsecure += detections.OnStreamInsecure;
+        }
+
         var host = Stopwatch.StartNew();
         flow.Driver.Start();
-        while (!flow.Driver.Done && scheduler.PendingCount > 0)
+        var stalled = 0;
+        var completedAtRecovery = -1L;
+        while (!flow.Driver.Done)
         {
+            if (flow.Driver.RecoveryNeeded)
+            {
+                stalled = flow.Driver.JobsCompleted == completedAtRecovery ? stalled + 1 : 0;
+                if (stalled >= RecoveriesWithoutProgress)
+                {
+                    throw new FlowCheckException($"{stalled} recoveries in a row without a job completing: the link fails faster than jobs finish (faults.* too high for workload.job size)");
+                }
+
+                completedAtRecovery = flow.Driver.JobsCompleted;
+                platform.Hw.Drain();
+                flow.Recover();
+                faults?.Armed = true; // new keys: the link carries protected traffic again
+                continue;
+            }
+
+            if (scheduler.PendingCount == 0)
+            {
+                break;
+            }
+
             scheduler.RunUntil(scheduler.Now + s_slice);
             options.Cancellation.ThrowIfCancellationRequested();
             options.Progress?.Report(Math.Min(1.0, platform.Hw.DmaStatistics.Bytes / (double)totalBytes));
         }
+
+        faults?.Armed = false;
+        platform.RootPort.Ide.StreamBecameInsecure -= detections.OnStreamInsecure;
 
         platform.Hw.Drain();
         host.Stop();
@@ -79,6 +120,7 @@ public static class ScenarioRunner
         flow.Epilogue();
 
         Report(result, platform, flow, workload, before, after, host.Elapsed, bringUp.Elapsed);
+        ReportFaults(result, platform, flow, workload, detections.Count);
         result.Add("host.warmup_time_s", warmUp.Elapsed.TotalSeconds, "s", "Host wall-clock time of the once-per-process warm-up (a short run of the same data path, so the DMA phase measures the model, not the JIT)");
         options.BeforeTeardown?.Invoke();
         return result;
@@ -177,6 +219,40 @@ public static class ScenarioRunner
             "Threads of the burst level's data path (functional: device side and host side; timing: link planning and write completion)");
     }
 
+    /// <summary>
+    /// <c>faults.*</c> (soak runs only: any fault rate set). bytes_lost is what the guest does not hold as the device
+    /// sent it at the end: in functional mode the window bytes that differ from the device's data (end-to-end check),
+    /// plus, in both modes, the payload of jobs never completed successfully; it must be 0, as must undetected.
+    /// </summary>
+    private static void ReportFaults(RunResult r, TioPlatform platform, FlowRun flow, DmaWorkload workload, long rootStreamFailures)
+    {
+        if (platform.Hw.LinkFaults is not { } faults)
+        {
+            return;
+        }
+
+        // The burst level counts its own detections (it decides them); the packet level's are the root port's real
+        // check failures (its stream going Insecure).
+        var burst = platform.Hw.BurstTransport;
+        var detected = burst?.FaultsDetected ?? rootStreamFailures;
+        var byCheck = burst?.FaultsDetectedByCheck ?? rootStreamFailures;
+        var driver = flow.Driver;
+        var missing = Math.Max(0, workload.TotalTransfers - driver.TransfersCompleted) * workload.TransferSize;
+        r.Add("faults.injected", faults.Injected, "{fault}", "Link faults injected on the device's IDE-protected write TLPs (corrupted + dropped)");
+        r.Add("faults.corrupted", faults.Corruptions, "{fault}", "TLPs with a bit flipped in flight (payload ciphertext or MAC)");
+        r.Add("faults.dropped", faults.Drops, "{fault}", "TLPs removed in flight");
+        r.Add("faults.detected", detected, "{fault}", "Injected faults the root port's IDE check detected (stream Insecure)");
+        r.Add("faults.detected_by_check", byCheck, "{fault}", "Of those, caught by the real MAC check on real bytes (functional mode; a drop detected at the next control write, and timing mode, are marked by the model)");
+        r.Add("faults.undetected", faults.Injected - detected, "{fault}", "Injected faults never detected (must be 0)");
+        r.Add("faults.recovered", flow.Recoveries, "{recovery}", "Times the guest re-established the device (unlock, reconnect with new IDE keys, lock, accept, rebind) and resubmitted its unfinished jobs");
+        r.Add("faults.timeouts", driver.Timeouts, "{timeout}", "Driver watchdog expiries (the device stopped answering)");
+        r.Add("faults.error_completions", driver.ErrorCompletions, "{job}", "Jobs completed with an error status");
+        r.Add("faults.jobs_resubmitted", driver.JobsResubmitted, "{job}", "Jobs submitted again after a recovery");
+        r.Add("faults.transfers_lost", burst?.TransfersLostToFaults ?? platform.Hw.DmaStatistics.TransfersFailed, "{transfer}", "Write transfers not committed because of a fault (hit, or sent before the device learnt of it)");
+        r.Add("faults.recovery_time_s", flow.RecoveryTime.TotalSeconds, "s", "Simulated time spent re-establishing the device, summed");
+        r.Add("faults.bytes_lost", flow.DataErrors + missing, "By", "Bytes the guest does not hold as the device sent them at the end (must be 0)");
+    }
+
     /// <summary>1 − bandwidth with IDE / bandwidth without, from the link equations, for the workload's size and direction.</summary>
     internal static double IdeOverhead(SevTioPlatform platform, DmaWorkload workload)
     {
@@ -199,6 +275,26 @@ public static class ScenarioRunner
         double Rate(IdeLinkOverhead req, IdeLinkOverhead cpl) =>
             (double)size / Math.Max(timing.ReadRequestCost(address, size, req).WireBytes, timing.CompletionCost(address, size, cpl).WireBytes);
         return 1 - (Rate(requests, posted) / Rate(IdeLinkOverhead.None, IdeLinkOverhead.None));
+    }
+
+    /// <summary>Root-port stream failures in the DMA phase (an event handler: the burst level's worker may raise it behind its drain fence).</summary>
+    private sealed class DetectionCounter(Hw.Pcie.Faults.LinkFaultInjector? faults)
+    {
+        private long _count;
+
+        public long Count => Interlocked.Read(ref _count);
+
+        public void OnStreamInsecure(Hw.Ide.IdeStream stream, Hw.Ide.IdeCheckFailure reason)
+        {
+            if (reason is not (Hw.Ide.IdeCheckFailure.FailMessageReceived or Hw.Ide.IdeCheckFailure.Disabled))
+            {
+                Interlocked.Increment(ref _count);
+
+                // What the link carries until the device is re-established is discarded by the Insecure stream:
+                // faults there would be neither detectable nor harmful, so none are injected (both levels agree).
+                faults?.Armed = false;
+            }
+        }
     }
 
     /// <summary>The platform's cumulative counters at one instant (the DMA phase's figures are differences).</summary>

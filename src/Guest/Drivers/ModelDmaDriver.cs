@@ -21,7 +21,7 @@ namespace SevTio.Guest.Drivers;
 /// <para>The interrupt handler does not nest (an interrupt arriving while it runs — the bounce copies let simulated
 /// time pass — is handled when it returns), and it never allocates.</para>
 /// </remarks>
-public sealed class ModelDmaDriver : IGuestPciDriver
+public sealed class ModelDmaDriver : IGuestPciDriver, ISimEventHandler
 {
     public const string DriverName = "sevtio-dma";
     public const int RingEntries = 64;
@@ -35,6 +35,8 @@ public sealed class ModelDmaDriver : IGuestPciDriver
     private readonly Scheduler _scheduler;
     private readonly DmaMapping[] _slotMappings = new DmaMapping[RingEntries];
     private readonly ulong[] _slotFirstTransfer = new ulong[RingEntries];
+    private readonly long[] _slotCount = new long[RingEntries];
+    private readonly Queue<(long First, long Count)> _retry = new();
     private GuestPciDevice? _device;
     private MmioMapping _registers;
     private CoherentBuffer _ring;
@@ -54,6 +56,11 @@ public sealed class ModelDmaDriver : IGuestPciDriver
     private int _head;
     private bool _inHandler;
     private bool _pending;
+    private bool _suspended;
+    private long _progress;
+    private long _watchdogProgress;
+    private long _watchdogGeneration;
+    private bool _watchdogArmed;
 
     public ModelDmaDriver(GuestKernel kernel)
     {
@@ -88,6 +95,34 @@ public sealed class ModelDmaDriver : IGuestPciDriver
     public uint FirstFailure { get; private set; }
 
     public long InterruptsHandled { get; private set; }
+
+    /// <summary>
+    /// How long the driver waits for any job to complete before it declares the device stuck (zero: never; the
+    /// watchdog costs an event per period, so runs without faults leave it off). With a watchdog, a job that fails
+    /// or times out is kept for resubmission and <see cref="RecoveryNeeded"/> is raised instead of counting it failed.
+    /// </summary>
+    public SimTime Watchdog { get; set; }
+
+    /// <summary>A job failed or the device stopped answering: the caller must re-establish the device and <see cref="Resume"/>.</summary>
+    public bool RecoveryNeeded { get; private set; }
+
+    /// <summary>Watchdog expiries (the device went quiet with jobs outstanding).</summary>
+    public long Timeouts { get; private set; }
+
+    /// <summary>Jobs whose completion record came back with an error status while recovery was on.</summary>
+    public long ErrorCompletions { get; private set; }
+
+    /// <summary>Jobs submitted again after a recovery.</summary>
+    public long JobsResubmitted { get; private set; }
+
+    /// <summary>Times the driver resumed after a recovery.</summary>
+    public long Resumes { get; private set; }
+
+    /// <summary>Transfers of the jobs that completed successfully (end-to-end accounting).</summary>
+    public long TransfersCompleted { get; private set; }
+
+    /// <summary>Transfers of the current workload.</summary>
+    public long TotalTransfers => _workload?.TotalTransfers ?? 0;
 
     public bool Done => TotalJobs > 0 && JobsCompleted + JobsFailed == TotalJobs;
 
@@ -158,7 +193,15 @@ public sealed class ModelDmaDriver : IGuestPciDriver
         }
 
         _registers.Write32(ModelDmaRegisters.Control, ModelDmaRegisters.ControlReset);
-        Release();
+        if (_suspended)
+        {
+            ReleaseMappings(); // the window and the jobs left survive the rebind (Resume)
+        }
+        else
+        {
+            Release();
+        }
+
         _kernel.Dma.FreeCoherent(_completions);
         _kernel.Dma.FreeCoherent(_ring);
         _device = null;
@@ -236,8 +279,11 @@ public sealed class ModelDmaDriver : IGuestPciDriver
         JobsFailed = 0;
         RecordMismatches = 0;
         FirstFailure = 0;
+        TransfersCompleted = 0;
         _nextTransfer = 0;
         _jobsSubmitted = 0;
+        _retry.Clear();
+        RecoveryNeeded = false;
         return Errno.None;
     }
 
@@ -257,6 +303,102 @@ public sealed class ModelDmaDriver : IGuestPciDriver
 
         StartedAt = _scheduler.Now;
         Refill();
+        ArmWatchdog();
+    }
+
+    /// <summary>
+    /// After a failure (<see cref="RecoveryNeeded"/>): every job not seen complete is kept for resubmission, the engine
+    /// is reset and the window's DMA mappings are removed; the window and the job plan stay across an unbind/bind.
+    /// </summary>
+    public void Suspend()
+    {
+        if (_workload is null)
+        {
+            return;
+        }
+
+        while (_head != _tail)
+        {
+            _retry.Enqueue(((long)_slotFirstTransfer[_head], _slotCount[_head]));
+            _head = (_head + 1) % RingEntries;
+        }
+
+        if (_device is not null)
+        {
+            _registers.Write32(ModelDmaRegisters.Control, ModelDmaRegisters.ControlReset);
+        }
+
+        _watchdogGeneration++;
+        _watchdogArmed = false;
+        _suspended = true;
+        ReleaseMappings();
+    }
+
+    /// <summary>After the device was re-established and the driver bound again: maps the window again and resubmits the kept jobs first.</summary>
+    public Errno Resume()
+    {
+        if (!_suspended || _workload is null)
+        {
+            return Errno.EINVAL;
+        }
+
+        if (_device is not { } device)
+        {
+            return Errno.ENODEV;
+        }
+
+        if (Path == ModelDmaPath.Direct)
+        {
+            var windowBytes = (long)_windowPages << PhysicalMemory.PageShift;
+            var direction = _workload.DeviceWrites ? DmaDirection.FromDevice : DmaDirection.ToDevice;
+            var error = _kernel.Dma.MapSingle(device, _windowGpa, (int)windowBytes, direction, out _windowMapping);
+            if (error != Errno.None)
+            {
+                return error;
+            }
+        }
+
+        _suspended = false;
+        RecoveryNeeded = false;
+        Resumes++;
+        Refill();
+        ArmWatchdog();
+        return Errno.None;
+    }
+
+    void ISimEventHandler.OnEvent(Scheduler scheduler, long arg0, long arg1)
+    {
+        if (arg0 != _watchdogGeneration || !_watchdogArmed)
+        {
+            return;
+        }
+
+        _watchdogArmed = false;
+        if (Done || RecoveryNeeded || _workload is null)
+        {
+            return;
+        }
+
+        if (_progress == _watchdogProgress && _head != _tail)
+        {
+            Timeouts++;
+            RecoveryNeeded = true;
+            return;
+        }
+
+        ArmWatchdog();
+    }
+
+    private void ArmWatchdog()
+    {
+        if (Watchdog <= SimTime.Zero || _watchdogArmed || Done)
+        {
+            return;
+        }
+
+        _watchdogArmed = true;
+        _watchdogProgress = _progress;
+        _scheduler.ScheduleAfter(Watchdog, this, EventPriority.Software, _watchdogGeneration);
     }
 
     /// <summary>Waits (the guest idles while simulated time passes) until every job completed; false if the platform went quiet first.</summary>
@@ -338,6 +480,28 @@ public sealed class ModelDmaDriver : IGuestPciDriver
     /// <summary>Unmaps and frees the workload's window.</summary>
     public void Release()
     {
+        ReleaseMappings();
+        _suspended = false;
+        _watchdogGeneration++;
+        _watchdogArmed = false;
+        if (_sharedWindow.Pages != 0)
+        {
+            _kernel.Dma.FreeCoherent(_sharedWindow);
+            _sharedWindow = default;
+        }
+
+        if (_windowPages != 0)
+        {
+            _kernel.Ram.Free(_windowGpa, _windowPages);
+            _windowPages = 0;
+        }
+
+        _workload = null;
+        Path = ModelDmaPath.None;
+    }
+
+    private void ReleaseMappings()
+    {
         if (_device is { } device)
         {
             for (var i = 0; i < RingEntries; i++)
@@ -355,21 +519,6 @@ public sealed class ModelDmaDriver : IGuestPciDriver
                 _windowMapping = default;
             }
         }
-
-        if (_sharedWindow.Pages != 0)
-        {
-            _kernel.Dma.FreeCoherent(_sharedWindow);
-            _sharedWindow = default;
-        }
-
-        if (_windowPages != 0)
-        {
-            _kernel.Ram.Free(_windowGpa, _windowPages);
-            _windowPages = 0;
-        }
-
-        _workload = null;
-        Path = ModelDmaPath.None;
     }
 
     private long CountBounceJobs(long total)
@@ -414,9 +563,18 @@ public sealed class ModelDmaDriver : IGuestPciDriver
                 _slotMappings[slot] = default;
             }
 
+            _progress++;
             if (status == 0)
             {
                 JobsCompleted++;
+                TransfersCompleted += _slotCount[slot];
+            }
+            else if (Watchdog > SimTime.Zero)
+            {
+                // Recovery is on: the job is kept and submitted again once the device is re-established.
+                ErrorCompletions++;
+                _retry.Enqueue(((long)_slotFirstTransfer[slot], _slotCount[slot]));
+                RecoveryNeeded = true;
             }
             else
             {
@@ -437,7 +595,10 @@ public sealed class ModelDmaDriver : IGuestPciDriver
             return;
         }
 
-        Refill();
+        if (!RecoveryNeeded)
+        {
+            Refill();
+        }
     }
 
     private void Refill()
@@ -452,16 +613,17 @@ public sealed class ModelDmaDriver : IGuestPciDriver
         Span<byte> cleared = stackalloc byte[16];
         BinaryPrimitives.WriteUInt32LittleEndian(cleared, NotWritten);
         var submitted = false;
-        while (_jobsSubmitted < TotalJobs && ((_tail + 1) % RingEntries) != _head)
+        while ((_retry.Count > 0 || _jobsSubmitted < TotalJobs) && ((_tail + 1) % RingEntries) != _head)
         {
-            var first = _nextTransfer;
+            var retry = _retry.Count > 0;
+            var first = retry ? _retry.Peek().First : _nextTransfer;
             long count;
             ulong windowBase;
             ulong windowSize;
             ulong startIndex;
             if (Path == ModelDmaPath.Bounce)
             {
-                count = BounceJobTransfers(first, total);
+                count = retry ? _retry.Peek().Count : BounceJobTransfers(first, total);
                 var offset = workload.Random ? 0 : (ulong)(first % _slots) * size;
                 var length = (int)((ulong)count * size);
                 if (workload.Random)
@@ -484,7 +646,7 @@ public sealed class ModelDmaDriver : IGuestPciDriver
             }
             else
             {
-                count = Math.Min(_transfersPerJob, total - first);
+                count = retry ? _retry.Peek().Count : Math.Min(_transfersPerJob, total - first);
                 windowBase = Path == ModelDmaPath.Direct ? _windowMapping.DmaAddress : _sharedWindow.DmaAddress;
                 windowSize = workload.WindowBytes;
                 startIndex = (ulong)first;
@@ -503,12 +665,22 @@ public sealed class ModelDmaDriver : IGuestPciDriver
                 (ulong)first,
                 startIndex);
             _slotFirstTransfer[_tail] = (ulong)first;
+            _slotCount[_tail] = count;
             _kernel.Dma.Write(_completions, _tail * 16, cleared);
             descriptor.Write(bytes);
             _kernel.Dma.Write(_ring, _tail * ModelDmaDescriptor.Bytes, bytes);
             _tail = (_tail + 1) % RingEntries;
-            _nextTransfer += count;
-            _jobsSubmitted++;
+            if (retry)
+            {
+                _retry.Dequeue();
+                JobsResubmitted++;
+            }
+            else
+            {
+                _nextTransfer += count;
+                _jobsSubmitted++;
+            }
+
             submitted = true;
         }
 

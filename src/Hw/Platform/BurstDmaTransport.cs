@@ -5,6 +5,7 @@ using SevTio.Hw.Ide;
 using SevTio.Hw.Iommu;
 using SevTio.Hw.Memory;
 using SevTio.Hw.Pcie;
+using SevTio.Hw.Pcie.Faults;
 using SevTio.Hw.RootComplex;
 using SevTio.Hw.Simulation;
 
@@ -39,6 +40,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private const long EventDescriptor = 1;
     private const long EventReadDone = 2;
     private const long EventMessage = 3;
+    private const long EventFailMessage = 4;
 
     private readonly Scheduler _scheduler;
     private readonly TdispDevice _device;
@@ -99,6 +101,14 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private bool _readFailed;
     private bool _readTee;
 
+    // Link faults (soak): decided here, on the simulation thread, per write transfer.
+    private bool _linkFailed;
+    private long _hitCountdown = -1;
+    private LinkFaultKind _hitKind;
+    private uint _hitEntropy;
+    private LinkFaultKind _pendingDetection;
+    private bool _transferLost;
+
     /// <param name="device">The device whose DMA engine this transport serves.</param>
     /// <param name="root">The root port at the other end of <paramref name="link"/>.</param>
     /// <param name="link">The link (its timing and both directions' serialisers).</param>
@@ -142,6 +152,25 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     /// <summary>IDE Sync messages charged (one per 245 posted TLPs of the device, §6.33.7).</summary>
     public long SyncMessages { get; private set; }
 
+    /// <summary>
+    /// Faults injected on the device's IDE-protected write TLPs (null: none). Hit TLPs really are corrupted or
+    /// removed in functional mode, so the root port's own MAC check detects them; timing mode takes the same decisions
+    /// without bytes and marks the stream Insecure as the check would.
+    /// </summary>
+    public LinkFaultInjector? Faults { get; set; }
+
+    /// <summary>Injected faults the receiver detected (its stream went Insecure).</summary>
+    public long FaultsDetected { get; private set; }
+
+    /// <summary>Of <see cref="FaultsDetected"/>: those the root port's real IDE check caught (functional mode).</summary>
+    public long FaultsDetectedByCheck { get; private set; }
+
+    /// <summary>Write transfers lost to link faults (hit, or sent after detection and dropped by the Insecure stream).</summary>
+    public long TransfersLostToFaults { get; private set; }
+
+    /// <summary>True from a detected fault until the stream is Secure again (new keys after recovery).</summary>
+    public bool LinkFailed => _linkFailed;
+
     /// <summary>Batches the functional data path consumed.</summary>
     public long BatchesConsumed => _pipeline?.BatchesConsumed ?? 0;
 
@@ -157,12 +186,19 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         Drain();
         RefreshIde();
         var tee = grant.TeeOriginated;
+        DetectPending();
         var request = _requestCosts.Get(address, DmaDescriptor.Bytes);
         var sent = _up.ReserveBurst(_scheduler.Now, request.WireBytes, request.Tlps, 0, FlowControlType.NonPosted);
         var t = _root.Translate(_client.RequesterId, address, DmaDescriptor.Bytes, MemoryAccess.Read, tee, tee ? _teeStreamId : -1);
         var ready = _root.ReadReadyTime(sent.Arrival, in t);
         BurstReservation back;
-        if (t.Allowed)
+        if (_linkFailed && _deviceStream is not null)
+        {
+            // The root port's half of the stream is Insecure: it answers nothing on it (§6.33.8).
+            back = sent;
+            _descriptorStatus = DmaStatus.IdeFailure;
+        }
+        else if (t.Allowed)
         {
             var cpl = _completionCosts.Get(address, DmaDescriptor.Bytes);
             back = _down.ReserveBurst(ready, cpl.WireBytes, cpl.Tlps, DmaDescriptor.Bytes, FlowControlType.Completion);
@@ -209,7 +245,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     {
         Drain();
         var tee = grant.TeeOriginated;
+        DetectPending();
         var sent = ReservePosted(address, data.Length);
+        if (_linkFailed && _deviceStream is not null)
+        {
+            return; // dropped by the root port's Insecure stream: nothing after a detected fault is committed
+        }
+
         var t = _root.Translate(_client.RequesterId, address, data.Length, MemoryAccess.Write, tee, tee ? _teeStreamId : -1);
         if (t.Allowed)
         {
@@ -221,7 +263,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
     public void PostMessage(ulong address, uint data, DmaGrant grant)
     {
+        DetectPending();
         var sent = ReservePosted(address, 4);
+        if (_linkFailed && _deviceStream is not null)
+        {
+            return;
+        }
+
         if (_root.IsMessageAddress(address))
         {
             // Messages arrive in the order they were serialised: a FIFO pairs each delivery event with its message.
@@ -283,6 +331,11 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             case EventMessage:
                 var message = _messages.Dequeue();
                 _root.DeliverMessage(_client.RequesterId, message.Address, message.Data, message.Tee);
+                break;
+            case EventFailMessage:
+                // The root port's IDE Fail message reached the device: its stream goes Insecure, which moves a bound
+                // TDI to ERROR (TDISP §11.2.6) and stops its DMA.
+                _device.Ide.FindStream((byte)arg1)?.OnFailMessageReceived();
                 break;
         }
     }
@@ -405,6 +458,11 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         var size = _job.TransferSize;
         var cost = _writeCosts.Get(address, size);
         var sent = ReservePostedBurst(cost, size);
+        if ((Faults is not null || _linkFailed) && TakeFault(cost.Tlps))
+        {
+            return; // lost: nothing of it is committed
+        }
+
         var plan = new WritePlan(address, size, cost.WireBytes, _job.DeviceOffsetOf(index), sent, sent.Start - _up.TransmitPipelineLatency, tee);
         if (_offloadWrites)
         {
@@ -465,7 +523,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             remaining -= segment;
         }
 
-        if (committed)
+        if (_transferLost)
+        {
+            _transferLost = false;
+            TransfersLostToFaults++;
+            _client.Statistics.TransfersFailed++;
+        }
+        else if (committed)
         {
             _client.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
         }
@@ -591,6 +655,12 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _teeStreamId = _deviceStream?.StreamId ?? -1;
 
         _rootStream = _deviceStream is null ? null : _root.Ide.FindStream(_deviceStream.StreamId);
+        if (_linkFailed && (_rootStream is null || _rootStream.State == IdeStreamState.Secure))
+        {
+            // New keys (or no IDE): the fault is behind us.
+            _linkFailed = false;
+            _pendingDetection = LinkFaultKind.None;
+        }
         var posted = _deviceStream is null ? IdeLinkOverhead.None : new IdeLinkOverhead(true, _deviceStream.Settings.PostedAggregation, _deviceStream.Settings.PcrcEnabled);
         var completions = _rootStream is not { IsEnabled: true } ? IdeLinkOverhead.None : new IdeLinkOverhead(true, _rootStream.Settings.CompletionAggregation, _rootStream.Settings.PcrcEnabled);
 
@@ -654,6 +724,119 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         return _proportion;
     }
 
+    // ---------------------------------------------------------------- link faults
+
+    /// <summary>
+    /// Asks the injector about a write transfer of <paramref name="tlps"/> TLPs just put on the link; true when the
+    /// transfer is lost here (timing mode, or sent after a detected fault). Functional mode loses a hit transfer in
+    /// <see cref="ProduceWrites"/>, where its TLP really is corrupted or removed.
+    /// </summary>
+    private bool TakeFault(long tlps)
+    {
+        if (_linkFailed && _deviceStream is not null)
+        {
+            TransfersLostToFaults++;
+            _client.Statistics.TransfersFailed++;
+            return true;
+        }
+
+        var pending = _pendingDetection != LinkFaultKind.None;
+        var hit = false;
+        if (!pending && _rootStream is { State: IdeStreamState.Secure } && _deviceStream is not null && Faults!.TryHit(tlps, out var index, out var kind, out var entropy))
+        {
+            hit = true;
+            _hitKind = kind;
+            _hitEntropy = entropy;
+            _hitCountdown = index;
+        }
+
+        if (!hit && !pending)
+        {
+            return false;
+        }
+
+        if (_functional)
+        {
+            _transferLost = true;
+            return false;
+        }
+
+        // Timing mode: the same decisions without bytes. A corrupted TLP, or a dropped one with a TLP behind it in the
+        // transfer, is detected inside this transfer; a dropped last TLP at the next one.
+        var detectNow = pending || _hitKind == LinkFaultKind.Corruption || _hitCountdown < tlps - 1;
+        _hitCountdown = -1;
+        if (detectNow)
+        {
+            _pendingDetection = LinkFaultKind.Corruption;
+            DetectPending();
+        }
+        else
+        {
+            _pendingDetection = LinkFaultKind.Drop;
+        }
+
+        TransfersLostToFaults++;
+        _client.Statistics.TransfersFailed++;
+        return true;
+    }
+
+    /// <summary>Functional mode: corrupts or removes the hit TLP (a bit of its payload ciphertext or MAC, chosen by the injector's draw).</summary>
+    private void ApplyFault(DmaBatch batch, Tlp tlp, int index)
+    {
+        if (_hitKind == LinkFaultKind.Drop)
+        {
+            batch.Lost[index] = true;
+            return;
+        }
+
+        var mac = tlp.Mac;
+        var payload = tlp.Payload;
+        var target = (!mac.IsEmpty && ((_hitEntropy & 1) != 0 || payload.IsEmpty)) ? mac : payload;
+        var bit = (int)((_hitEntropy >> 1) % (uint)(target.Length * 8));
+        target[bit >> 3] ^= (byte)(1 << (bit & 7));
+        _pendingDetection = LinkFaultKind.Corruption;
+    }
+
+    /// <summary>A fault waits to be detected and a posted TLP or request follows: it is the one the receiver fails.</summary>
+    private void DetectPending()
+    {
+        if (_pendingDetection != LinkFaultKind.None)
+        {
+            SubmitBatch();
+            Drain();
+            Detect();
+        }
+    }
+
+    /// <summary>
+    /// The receiver's check failed (functional: the worker has just run it, behind the drain fence; otherwise the
+    /// stream goes Insecure here as the check would make it): the root port's stream is Insecure, the PSP fences the
+    /// TDI, and the root port's IDE Fail message is on its way to the device.
+    /// </summary>
+    private void Detect()
+    {
+        _pendingDetection = LinkFaultKind.None;
+        var stream = _rootStream;
+        if (stream is null)
+        {
+            return;
+        }
+
+        if (stream.State == IdeStreamState.Insecure)
+        {
+            FaultsDetectedByCheck++;
+        }
+        else
+        {
+            stream.ForceInsecure(IdeCheckFailure.MacCheckFailed);
+        }
+
+        FaultsDetected++;
+        _linkFailed = true;
+        var fail = _down.ReserveBurst(_scheduler.Now, _timing.FramingBytes + 16, 1, 0);
+        _scheduler.Schedule(fail.Arrival, this, EventPriority.Completion, EventFailMessage, stream.StreamId);
+    }
+
     // ---------------------------------------------------------------- functional data
 
     /// <summary>Wire payload of the first TLP of the next page's segment, or -1 at the transfer's end (the IDE unit hint).</summary>
@@ -697,13 +880,40 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             if (_deviceStream is not null)
             {
                 var next = more ? chunks.Current.LengthDw * 4 : nextSegmentPayload;
-                _deviceStream.Seal(tlp, next, tee);
+                if (_deviceStream.Seal(tlp, next, tee) == IdeSealStatus.Dropped)
+                {
+                    batch.Lost[index] = true; // an enabled stream that is not Secure never sends in clear (§6.33.4)
+                }
+
                 closes = !tlp.Layout.HasIdePrefix || tlp.IdePrefix.MacPresent;
             }
 
-            if (closes && batch.Count >= DmaBatch.SubmitThreshold)
+            var hit = _hitCountdown == 0;
+            if (_hitCountdown >= 0)
+            {
+                _hitCountdown--;
+                if (hit)
+                {
+                    ApplyFault(batch, tlp, index);
+                }
+            }
+
+            if (closes && _pendingDetection != LinkFaultKind.None)
+            {
+                // The unit this TLP closes is where the root port's check fails: detect it now, on this thread.
+                SubmitBatch();
+                Drain();
+                Detect();
+            }
+            else if (closes && batch.Count >= DmaBatch.SubmitThreshold)
             {
                 SubmitBatch();
+            }
+
+            if (hit && _hitKind == LinkFaultKind.Drop)
+            {
+                // The receiver notices a dropped TLP only at the next unit it checks (its counter is out of step).
+                _pendingDetection = LinkFaultKind.Drop;
             }
         }
     }
@@ -733,7 +943,11 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             var closes = true;
             if (_rootStream is { IsEnabled: true })
             {
-                _rootStream.Seal(tlp, more ? chunks.Current.LengthDw * 4 : -1, tee);
+                if (_rootStream.Seal(tlp, more ? chunks.Current.LengthDw * 4 : -1, tee) == IdeSealStatus.Dropped)
+                {
+                    batch.Lost[index] = true;
+                }
+
                 closes = !tlp.Layout.HasIdePrefix || tlp.IdePrefix.MacPresent;
             }
 

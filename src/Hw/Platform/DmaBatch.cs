@@ -50,6 +50,9 @@ internal sealed class DmaBatch
     /// <summary>False for TLPs whose data must not be used (refused writes, discarded completions, IDE Sync).</summary>
     public readonly bool[] Use = new bool[Capacity];
 
+    /// <summary>TLPs removed on the link by an injected fault: sealed by the sender, never seen by the receiver.</summary>
+    public readonly bool[] Lost = new bool[Capacity];
+
     public bool IsFull => Count >= Capacity;
 
     /// <summary>The next TLP slot; its index travels in <see cref="Tlp.Cookie"/>.</summary>
@@ -59,6 +62,7 @@ internal sealed class DmaBatch
         var tlp = Tlps[index] ??= new Tlp();
         tlp.Cookie = index;
         Use[index] = false;
+        Lost[index] = false;
         return tlp;
     }
 }

@@ -196,6 +196,11 @@ internal sealed class DmaDataPipeline : IDisposable
         for (var i = 0; i < batch.Count; i++)
         {
             var tlp = batch.Tlps[i];
+            if (batch.Lost[i])
+            {
+                continue;
+            }
+
             if (tlp.Layout.HasIdePrefix)
             {
                 port.Receive(tlp, ref sink);

@@ -58,6 +58,12 @@ public sealed record PlatformConfiguration
     /// <summary>AES key size of the memory controller's guest keys (128 as Zen 3/4, or 256).</summary>
     public int MemoryKeyBits { get; init; } = 128;
 
+    /// <summary><c>faults.tlp_corruption_rate</c>: injected corrupted TLPs per IDE-protected write TLP of the device.</summary>
+    public double TlpCorruptionRate { get; init; }
+
+    /// <summary><c>faults.tlp_drop_rate</c>: injected dropped TLPs per IDE-protected write TLP of the device.</summary>
+    public double TlpDropRate { get; init; }
+
     /// <summary>Largest DMA window the model maps (bring-up maps and validates every page of it).</summary>
     public const ulong MaxDmaWindowBytes = 16UL << 30;
 
@@ -108,6 +114,16 @@ public sealed record PlatformConfiguration
         if (MemoryKeyBits is not (128 or 256))
         {
             throw new ParameterException("memory.key_bits", MemoryKeyBits.ToString(CultureInfo.InvariantCulture), "must be 128 or 256");
+        }
+
+        if (!(TlpCorruptionRate >= 0 && TlpDropRate >= 0 && TlpCorruptionRate + TlpDropRate <= 1))
+        {
+            throw new ParameterException("faults.tlp_corruption_rate", TlpCorruptionRate.ToString(CultureInfo.InvariantCulture), "with faults.tlp_drop_rate must be in [0, 1] and sum to at most 1");
+        }
+
+        if (TlpCorruptionRate + TlpDropRate > 0 && Fidelity == SimulationFidelity.Packet && Crypto == CryptoMode.Timing)
+        {
+            throw new ParameterException("faults.tlp_corruption_rate", TlpCorruptionRate.ToString(CultureInfo.InvariantCulture), "packet-level link faults need crypto.mode=functional (the root port's real IDE check detects them)");
         }
 
         return this;

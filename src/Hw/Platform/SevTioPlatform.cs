@@ -93,12 +93,23 @@ public sealed class SevTioPlatform : IDisposable
             RootPort.WriteObserver = packet;
             Device.Dma.Transport = packet;
             PacketTransport = packet;
+            if (c.TlpCorruptionRate + c.TlpDropRate > 0)
+            {
+                LinkFaults = new Pcie.Faults.LinkFaultInjector(c.TlpCorruptionRate, c.TlpDropRate, c.Seed);
+                Link.UpstreamPort.Faults = LinkFaults;
+                RootPort.SendsFailMessages = true;
+            }
         }
         else
         {
             var burst = new BurstDmaTransport(Device, RootPort, Link, functional, Iommu.Configuration.IotlbHitLatency + Rmp.Configuration.CacheHitLatency, c.Workers);
             Device.Dma.Transport = burst;
             BurstTransport = burst;
+            if (c.TlpCorruptionRate + c.TlpDropRate > 0)
+            {
+                LinkFaults = new Pcie.Faults.LinkFaultInjector(c.TlpCorruptionRate, c.TlpDropRate, c.Seed);
+                burst.Faults = LinkFaults;
+            }
         }
     }
 
@@ -134,6 +145,9 @@ public sealed class SevTioPlatform : IDisposable
 
     /// <summary>The DMA transport at burst level, else null.</summary>
     public BurstDmaTransport? BurstTransport { get; }
+
+    /// <summary>The link's fault injector when <c>faults.*</c> rates are set (disarmed until a run arms it).</summary>
+    public Pcie.Faults.LinkFaultInjector? LinkFaults { get; }
 
     /// <summary>The DMA transport at packet level, else null.</summary>
     public PacketDmaTransport? PacketTransport { get; }

@@ -73,7 +73,20 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
         // bridge's type-1 header: only the extended capabilities matter here).
         Config = new ConfigSpace(Settings.VendorId, Settings.DeviceId, 0x06_0400);
         IdeCapabilityOffset = Config.AddExtendedCapability(IdeCapability.ExtendedCapabilityId, IdeCapability.CapabilityVersion, Ide.Capability);
+        foreach (var stream in Ide.Streams)
+        {
+            stream.FailMessageRequired += OnFailMessageRequired;
+        }
     }
+
+    /// <summary>
+    /// Packet level: the root port sends the IDE Fail message on its link when one of its streams fails (§6.33.8). Off
+    /// at the burst level, whose transport delivers the message itself (the check may run on its worker thread).
+    /// </summary>
+    public bool SendsFailMessages { get; set; }
+
+    /// <summary>IDE Fail messages sent (packet level).</summary>
+    public long FailMessagesSent { get; private set; }
 
     /// <summary>The root port function's configuration space (its IDE extended capability for host software and the TSM).</summary>
     public ConfigSpace Config { get; }
@@ -314,6 +327,25 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
     }
 
     void ILinkSendRetry.OnSendRetry(LinkPort port) => PumpCompletions();
+
+    private void OnFailMessageRequired(IdeStream stream)
+    {
+        if (!SendsFailMessages || _port is null)
+        {
+            return;
+        }
+
+        var tlp = _pool.Rent();
+        stream.WriteFailMessage(tlp);
+        if (_port.TrySend(tlp))
+        {
+            FailMessagesSent++;
+        }
+        else
+        {
+            tlp.Release(); // no posted credit: the message is lost (the device still stops at its watchdog-driven reset)
+        }
+    }
 
     void ISimEventHandler.OnEvent(Scheduler scheduler, long arg0, long arg1)
     {

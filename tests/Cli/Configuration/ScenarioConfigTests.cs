@@ -20,7 +20,7 @@ public class ScenarioConfigTests
             ["host.read_latency"] = "550.000ns", ["host.completion_split"] = "mps",
             ["device.read_tags"] = "32",
             ["workload.direction"] = "write", ["workload.transfer_size"] = "4KiB", ["workload.total"] = "256MiB",
-            ["workload.window"] = "64MiB", ["workload.pattern"] = "seq",
+            ["workload.window"] = "64MiB", ["workload.job"] = "64MiB", ["workload.pattern"] = "seq",
             ["guest.dma_mode"] = "direct", ["crypto.mode"] = "functional", ["sim.fidelity"] = "burst",
             ["faults.tlp_corruption_rate"] = "0", ["faults.tlp_drop_rate"] = "0", ["seed"] = "1",
         };

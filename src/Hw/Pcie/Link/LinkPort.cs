@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using SevTio.Hw.Pcie.Faults;
 using SevTio.Hw.Simulation;
 
 namespace SevTio.Hw.Pcie;
@@ -68,6 +69,13 @@ public sealed class LinkPort : ISimEventHandler
 
     /// <summary>Gets TLPs that arrive at this port.</summary>
     public ILinkReceiver? Receiver { get; set; }
+
+    /// <summary>
+    /// Faults on the IDE-protected posted requests this port delivers to its peer (soak runs; not messages such as IDE
+    /// Sync, as at the burst level): a hit TLP has one bit of
+    /// its payload or MAC flipped, or is never delivered. Null: none.
+    /// </summary>
+    public LinkFaultInjector? Faults { get; set; }
 
     /// <summary>Told when a refused send can be retried.</summary>
     public ILinkSendRetry? RetryListener { get; set; }
@@ -313,6 +321,12 @@ public sealed class LinkPort : ISimEventHandler
         }
 
         Statistics.TlpsDelivered++;
+        if (Faults is { Armed: true } && tlp.Layout.HasIdePrefix && tlp.Header.FlowControlType == FlowControlType.Posted && tlp.Header.Type != TlpType.Message && !ApplyFault(tlp))
+        {
+            tlp.Release(); // dropped on the wire
+            return;
+        }
+
         var receiver = Peer.Receiver;
         if (receiver is null)
         {
@@ -322,6 +336,35 @@ public sealed class LinkPort : ISimEventHandler
         }
 
         receiver.OnTlpReceived(Peer, tlp);
+    }
+
+    /// <summary>False when the injector drops <paramref name="tlp"/>; flips a bit of it when it corrupts it.</summary>
+    private bool ApplyFault(Tlp tlp)
+    {
+        if (!Faults!.TryHit(1, out _, out var kind, out var entropy))
+        {
+            return true;
+        }
+
+        // One fault at a time, as at the burst level: until the receiver's check catches it and the device is
+        // re-established (the run re-arms the injector), the link's traffic is what the fault already cost.
+        Faults.Armed = false;
+
+        if (kind == LinkFaultKind.Drop)
+        {
+            return false;
+        }
+
+        var mac = tlp.Mac;
+        var payload = tlp.Payload;
+        var target = (!mac.IsEmpty && ((entropy & 1) != 0 || payload.IsEmpty)) ? mac : payload;
+        if (!target.IsEmpty)
+        {
+            var bit = (int)((entropy >> 1) % (uint)(target.Length * 8));
+            target[bit >> 3] ^= (byte)(1 << (bit & 7));
+        }
+
+        return true;
     }
 
     private void Wake(SimTime now)
