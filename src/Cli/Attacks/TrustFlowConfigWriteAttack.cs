@@ -1,5 +1,4 @@
 using SevTio.Cli.Attacks.Support;
-using SevTio.Cli.Configuration;
 using SevTio.Cli.Platform;
 using SevTio.Guest;
 using SevTio.Hw.Device;
@@ -23,12 +22,7 @@ public sealed class TrustFlowConfigWriteAttack : Attack
     public override AttackOutcome Run(int seed)
     {
         var details = new List<string>();
-        var config = new ScenarioConfig();
-        config.SetAssignment("workload.window=4MiB");
-        config.SetAssignment($"seed={seed}");
-        config.SetAssignment("sim.fidelity=packet");
-        config.Validate();
-        using var platform = TioPlatform.Create(config, workers: 1);
+        using var platform = WholePlatform.Create(seed);
         var canary = LeakScan.Canary(seed);
         if (!platform.Kernel.Ram.TryAllocate(1, out var gpa) || !platform.Guest.Memory.Write(gpa, canary, encrypted: true).Succeeded)
         {

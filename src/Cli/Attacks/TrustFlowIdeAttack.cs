@@ -1,5 +1,4 @@
 using SevTio.Cli.Attacks.Support;
-using SevTio.Cli.Configuration;
 using SevTio.Cli.Platform;
 using SevTio.Guest;
 using SevTio.Hw.Ide;
@@ -23,12 +22,7 @@ public sealed class TrustFlowIdeAttack : Attack
     public override AttackOutcome Run(int seed)
     {
         var details = new List<string>();
-        var config = new ScenarioConfig();
-        config.SetAssignment("workload.window=4MiB");
-        config.SetAssignment($"seed={seed}");
-        config.SetAssignment("sim.fidelity=packet");
-        config.Validate();
-        using var platform = TioPlatform.Create(config, workers: 1);
+        using var platform = WholePlatform.Create(seed);
         var lockError = platform.WriteTsm("lock", "tsm0");
         var acceptError = platform.WriteTsm("accept", "1");
         details.Add($"trust flow: lock {lockError}, accept {acceptError}; TDI {platform.Tdi.State}; sDTE stream {platform.Iommu.ReadSecureDeviceTableEntry(TioPlatform.DeviceBdf).GetIdeStreamId(0)}");
