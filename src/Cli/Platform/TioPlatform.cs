@@ -334,10 +334,7 @@ public sealed class TioPlatform : IDisposable
         config.Write(0x04, ConfigSpace.CommandMemorySpaceEnable | ConfigSpace.CommandBusMasterEnable);
 
         var link = Hw.Configuration.Link;
-        var pcie = config.FindCapability(PcieCapability.CapabilityId);
-        var devctl = config.Read(pcie + 8) & 0xFFFF;
-        devctl = (devctl & ~(7u << 5) & ~(7u << 12)) | (PcieCapability.EncodeSize(link.MaxPayloadSize) << 5) | (PcieCapability.EncodeSize(link.MaxReadRequestSize) << 12);
-        config.Write(pcie + 8, devctl, byteEnables: 0b0011);
+        PcieCapability.ProgramSizes(config, link.MaxPayloadSize, link.MaxReadRequestSize);
 
         var table = MsixBarAddress + TdispDevice.MsixTableOffset;
         device.MmioWrite(table, (uint)MsiAddress, teeOriginated: false, streamId: null);

@@ -1,3 +1,4 @@
+using SevTio.Hw.Pcie;
 using SevTio.Hw.Registers;
 
 namespace SevTio.Hw.Device;
@@ -103,4 +104,17 @@ public sealed class PcieCapability : RegisterBlock
 
     /// <summary>The 3-bit MPS/MRRS encoding of a size of 128..4096 bytes.</summary>
     public static uint EncodeSize(int bytes) => (uint)(System.Numerics.BitOperations.Log2((uint)bytes) - 7);
+
+    /// <summary>
+    /// What enumeration software does to a function's Device Control: sets Max_Payload_Size (bits 7:5) and
+    /// Max_Read_Request_Size (bits 14:12) through a 16-bit config write at the capability found in
+    /// <paramref name="config"/>, leaving the other bits as they are.
+    /// </summary>
+    public static void ProgramSizes(ConfigSpace config, int maxPayloadSize, int maxReadRequestSize)
+    {
+        var offset = config.FindCapability(CapabilityId);
+        var devctl = config.Read(offset + 8) & 0xFFFF;
+        devctl = (devctl & ~(7u << 5) & ~(7u << 12)) | (EncodeSize(maxPayloadSize) << 5) | (EncodeSize(maxReadRequestSize) << 12);
+        config.Write(offset + 8, devctl, byteEnables: 0b0011);
+    }
 }

@@ -104,10 +104,7 @@ internal static class HwOnlyBringUp
         config.Write(0x04, ConfigSpace.CommandMemorySpaceEnable | ConfigSpace.CommandBusMasterEnable);
 
         var link = platform.Configuration.Link;
-        var pcie = config.FindCapability(PcieCapability.CapabilityId);
-        var devctl = config.Read(pcie + 8) & 0xFFFF;
-        devctl = (devctl & ~(7u << 5) & ~(7u << 12)) | (PcieCapability.EncodeSize(link.MaxPayloadSize) << 5) | (PcieCapability.EncodeSize(link.MaxReadRequestSize) << 12);
-        config.Write(pcie + 8, devctl, byteEnables: 0b0011);
+        PcieCapability.ProgramSizes(config, link.MaxPayloadSize, link.MaxReadRequestSize);
 
         var device = platform.Device;
         device.MmioWrite(MsixBarAddress + TdispDevice.MsixTableOffset, (uint)MsiAddress, teeOriginated: false, streamId: null);
