@@ -138,7 +138,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         device.Ide.AttachTiming(_up);
         if (functional || workers >= 2)
         {
-            _pipeline = new DmaDataPipeline(root, device, this, workers);
+            _pipeline = new DmaDataPipeline(root, device, this, workers, _mps);
         }
 
         // Timing mode on two workers: the worker completes planned writes (IOMMU, commit times, latency) while this

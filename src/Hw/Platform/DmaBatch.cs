@@ -21,7 +21,7 @@ internal enum DmaBatchKind : byte
 /// consuming side needs per TLP (the IOMMU's decision for a write, the device-memory offset for a completion). Batches
 /// end on IDE unit boundaries, so a consumer never holds a TLP of a batch it has returned. Reused, never reallocated.
 /// </summary>
-internal sealed class DmaBatch
+internal sealed class DmaBatch(int maxPayloadBytes)
 {
     public const int Capacity = 528;
 
@@ -32,7 +32,7 @@ internal sealed class DmaBatch
 
     public int Count;
 
-    /// <summary>TLP slots, created on first use (a batch of write plans needs none).</summary>
+    /// <summary>TLP slots, created on first use (a batch of write plans needs none), with buffers for the link's MPS.</summary>
     public readonly Tlp[] Tlps = new Tlp[Capacity];
 
     /// <summary>Write plans (<see cref="DmaBatchKind.WritePlans"/>).</summary>
@@ -59,7 +59,7 @@ internal sealed class DmaBatch
     public Tlp Next(out int index)
     {
         index = Count++;
-        var tlp = Tlps[index] ??= new Tlp();
+        var tlp = Tlps[index] ??= new Tlp(maxPayloadBytes);
         tlp.Cookie = index;
         Use[index] = false;
         Lost[index] = false;

@@ -30,6 +30,7 @@ internal sealed class DmaDataPipeline : IDisposable
     private readonly TdispDevice _device;
     private readonly BurstDmaTransport _transport;
     private readonly bool _threaded;
+    private readonly int _maxPayloadBytes;
     private readonly Stack<DmaBatch> _idle = new();
     private readonly Channel<DmaBatch>? _full;
     private readonly Channel<DmaBatch>? _free;
@@ -38,16 +39,18 @@ internal sealed class DmaDataPipeline : IDisposable
     private int _inFlight;
     private Exception? _failure;
 
-    public DmaDataPipeline(RootPort root, TdispDevice device, BurstDmaTransport transport, int workers)
+    /// <param name="maxPayloadBytes">The link's MPS: the largest payload of a TLP in a batch.</param>
+    public DmaDataPipeline(RootPort root, TdispDevice device, BurstDmaTransport transport, int workers, int maxPayloadBytes)
     {
+        _maxPayloadBytes = maxPayloadBytes;
         _root = root;
         _device = device;
         _transport = transport;
         _threaded = workers >= 2;
         if (_threaded)
         {
-            _full = Channel.CreateBounded<DmaBatch>(new BoundedChannelOptions(Batches) { SingleReader = true, SingleWriter = true });
-            _free = Channel.CreateUnbounded<DmaBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+            _full = Channel.CreateBounded<DmaBatch>(new BoundedChannelOptions(Batches) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+            _free = Channel.CreateUnbounded<DmaBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
             _worker = new Thread(WorkerLoop) { IsBackground = true, Name = "sevtio-dma-consumer" };
             _worker.Start();
         }
@@ -67,7 +70,7 @@ internal sealed class DmaDataPipeline : IDisposable
         else if (_created < Batches || !_threaded)
         {
             _created++;
-            batch = new DmaBatch();
+            batch = new DmaBatch(_maxPayloadBytes);
         }
         else
         {

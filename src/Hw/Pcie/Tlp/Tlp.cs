@@ -22,6 +22,9 @@ public sealed class Tlp
     /// <summary>Buffer size: headroom plus the largest packet, rounded up.</summary>
     public const int BufferBytes = 4352;
 
+    /// <summary>Buffer bytes besides the payload: headroom, the largest header with its prefixes, and the trailers.</summary>
+    private const int BufferOverhead = BufferBytes - 4096;
+
     private readonly byte[] _buffer;
     private int _start;
     private int _length;
@@ -38,6 +41,21 @@ public sealed class Tlp
         _buffer = GC.AllocateUninitializedArray<byte>(BufferBytes, pinned: pool is not null);
         _start = Headroom;
     }
+
+    /// <summary>
+    /// Creates an unpooled TLP whose buffer holds payloads of at most <paramref name="maxPayloadBytes"/> (a link's MPS):
+    /// the burst level's batches keep hundreds of TLPs in flight, and buffers sized to the payload keep them dense in
+    /// the caches and the TLB instead of one 4 KiB page each.
+    /// </summary>
+    internal Tlp(int maxPayloadBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxPayloadBytes);
+        _buffer = GC.AllocateUninitializedArray<byte>(Math.Min(maxPayloadBytes, 4096) + BufferOverhead);
+        _start = Headroom;
+    }
+
+    /// <summary>The largest payload this TLP's buffer holds (4 KiB unless created for a smaller MPS).</summary>
+    public int MaxPayloadBytes => _buffer.Length - BufferOverhead;
 
     /// <summary>The pool this TLP returns to; null for unpooled TLPs.</summary>
     public TlpPool? Pool { get; }
@@ -102,7 +120,7 @@ public sealed class Tlp
     public void Encode(in TlpHeader header, ReadOnlySpan<byte> payload, ReadOnlySpan<byte> prefixes = default)
     {
         _start = Headroom;
-        _length = TlpCodec.Encode(header, payload, _buffer.AsSpan(_start, BufferBytes - Headroom - 64), prefixes);
+        _length = TlpCodec.Encode(header, payload, _buffer.AsSpan(_start, _buffer.Length - Headroom - 64), prefixes);
         ParseInPlace();
     }
 
@@ -112,6 +130,11 @@ public sealed class Tlp
     /// </summary>
     public Span<byte> EncodeForPayload(scoped in TlpHeader header)
     {
+        if (header.PayloadBytes > MaxPayloadBytes)
+        {
+            throw new ArgumentException($"a {header.PayloadBytes}-byte payload does not fit this TLP's buffer ({MaxPayloadBytes} bytes)", nameof(header));
+        }
+
         _start = Headroom;
         var at = TlpCodec.EncodeHeader(header, _buffer.AsSpan(_start));
         _length = at + header.PayloadBytes + (header.Digest ? TlpCodec.EcrcBytes : 0);
@@ -132,6 +155,11 @@ public sealed class Tlp
         if (wire.Length > BufferBytes - Headroom)
         {
             throw new TlpFormatException("Length", 0, $"{wire.Length} bytes is longer than any TLP");
+        }
+
+        if (wire.Length > _buffer.Length - Headroom)
+        {
+            throw new ArgumentException($"{wire.Length} bytes do not fit this TLP's buffer (created for payloads of at most {MaxPayloadBytes} bytes)", nameof(wire));
         }
 
         _start = Headroom;
@@ -215,9 +243,9 @@ public sealed class Tlp
     public void CopyTo(Tlp destination)
     {
         ArgumentNullException.ThrowIfNull(destination);
+        _buffer.AsSpan(_start, _length).CopyTo(destination._buffer.AsSpan(_start));
         destination._start = _start;
         destination._length = _length;
-        _buffer.AsSpan(_start, _length).CopyTo(destination._buffer.AsSpan(_start));
         destination.Header = Header;
         destination.Layout = Layout;
         destination.IdePrefix = IdePrefix;
