@@ -518,6 +518,44 @@ public sealed class AesGcm256 : IDisposable
         };
     }
 
+    /// <summary>
+    /// The checked fused DMA write with this context's GHASH shape (Intrinsics backend, memory key on AES-NI): the tag of
+    /// (<paramref name="associatedData"/>, <paramref name="ciphertext"/>) is computed in the same pass that decrypts the
+    /// ciphertext (keystream from payload offset 0) and memory-encrypts it into <paramref name="destination"/>; true if
+    /// it matches <paramref name="tag"/>. The caller keeps <paramref name="destination"/> private until then. Length: whole
+    /// line pairs; address: 64-aligned.
+    /// </summary>
+    [SkipLocalsInit]
+    internal bool OpenToEncryptedMemory(in GcmNonce nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag,
+        MemoryEncryptionKey memoryKey, ulong address, Span<byte> destination)
+    {
+        ref var src = ref MemoryMarshal.GetReference(ciphertext);
+        ref var dst = ref MemoryMarshal.GetReference(destination);
+        ref var powers = ref Powers;
+        AesNiKey data = memoryKey.DataKey!, tweak = memoryKey.TweakKey!, ide = _aesKey!;
+        var counter = GcmKernels.ReversedCounter(nonce, GcmNonce.PayloadCounter(0));
+        var encryptedJ0 = EncryptCounterBlock(nonce, GcmNonce.J0Counter);
+        var y = HashPadded(Vector128<ulong>.Zero, associatedData, ref powers);
+        var length = ciphertext.Length;
+        y = _width switch
+        {
+            GhashWidth.V512 => FusedKernels.HashThenCtrDecryptThenXexEncrypt<Vector512<ulong>, CarrylessMultiply512>(
+                ide, counter, data, tweak, address, ref src, ref dst, length, y, ref powers),
+            GhashWidth.V256 => FusedKernels.HashThenCtrDecryptThenXexEncrypt<Vector256<ulong>, CarrylessMultiply256>(
+                ide, counter, data, tweak, address, ref src, ref dst, length, y, ref powers),
+            GhashWidth.V512Emulated => FusedKernels.HashThenCtrDecryptThenXexEncrypt<Vector512<ulong>, CarrylessMultiply512Emulated>(
+                ide, counter, data, tweak, address, ref src, ref dst, length, y, ref powers),
+            GhashWidth.V256Emulated => FusedKernels.HashThenCtrDecryptThenXexEncrypt<Vector256<ulong>, CarrylessMultiply256Emulated>(
+                ide, counter, data, tweak, address, ref src, ref dst, length, y, ref powers),
+            _ => FusedKernels.HashThenCtrDecryptThenXexEncrypt<Vector128<ulong>, CarrylessMultiply128>(
+                ide, counter, data, tweak, address, ref src, ref dst, length, y, ref powers),
+        };
+
+        Span<byte> expected = stackalloc byte[16];
+        GcmKernels.Tag(y, encryptedJ0, associatedData.Length, length, ref powers).CopyTo(expected);
+        return ConstantTime.TagEquals(expected[..tag.Length], tag);
+    }
+
     /// <summary>The fused DMA-read kernel with this context's GHASH shape (Intrinsics backend, memory key on AES-NI).</summary>
     internal Vector128<ulong> XexDecryptThenCtrEncryptAndHash(MemoryEncryptionKey memoryKey, ulong address, Vector128<uint> counter,
         ReadOnlySpan<byte> source, Span<byte> destination, Vector128<ulong> y)

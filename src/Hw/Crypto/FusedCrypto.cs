@@ -58,6 +58,58 @@ public static class FusedCrypto
         Composed(ide, n, payloadOffset + done, ideCiphertext[done..], memoryKey, physicalAddress + (ulong)done, destination[done..]);
     }
 
+    /// <summary>The largest unit <see cref="OpenToEncryptedMemory"/> checks in one pass (a TLP payload of MPS 4 KiB).</summary>
+    internal const int MaxOpenedUnitBytes = 4096;
+
+    /// <summary>
+    /// DMA write of an IDE unit of one TLP, checked and stored in one pass: GHASH over <paramref name="associatedData"/>
+    /// and <paramref name="ideCiphertext"/> runs alongside the IDE decryption and the memory encryption (the AES unit and
+    /// the carry-less multiplier work side by side) into a scratch buffer, which is copied into
+    /// <paramref name="destination"/> only if the tag matches <paramref name="tag"/> (12..16 bytes, constant-time
+    /// compare). Returns false and leaves <paramref name="destination"/> untouched otherwise. The keystream starts at
+    /// payload offset 0. Same result as <see cref="GcmStream.FinishAndVerify"/> followed by
+    /// <see cref="DecryptToEncryptedMemory"/>, which is what runs for other shapes (address not 64-aligned, length not
+    /// whole 128-byte line pairs or above 4 KiB) and on the Platform backend.
+    /// </summary>
+    [System.Runtime.CompilerServices.SkipLocalsInit]
+    public static bool OpenToEncryptedMemory(AesGcm256 ide, ReadOnlySpan<byte> nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ideCiphertext,
+        ReadOnlySpan<byte> tag, MemoryEncryptionKey memoryKey, ulong physicalAddress, Span<byte> destination)
+    {
+        ArgumentNullException.ThrowIfNull(ide);
+        ArgumentNullException.ThrowIfNull(memoryKey);
+        ide.CheckDisposed();
+        CryptoArgument.CheckNonce(nonce);
+        CryptoArgument.CheckTag(tag.Length);
+        AesGcm256.CheckPayloadRange(0, ideCiphertext.Length);
+        memoryKey.CheckArguments(physicalAddress, ideCiphertext, destination, nameof(destination));
+
+        var n = new GcmNonce(nonce);
+        var length = ideCiphertext.Length;
+        if (ide.AesKey is not null && memoryKey.DataKey is not null && (physicalAddress & 63) == 0 && length > 0 && (length & 127) == 0 &&
+            length <= MaxOpenedUnitBytes)
+        {
+            Span<byte> scratch = stackalloc byte[MaxOpenedUnitBytes];
+            var stored = scratch[..length];
+            if (!ide.OpenToEncryptedMemory(n, associatedData, ideCiphertext, tag, memoryKey, physicalAddress, stored))
+            {
+                return false;
+            }
+
+            stored.CopyTo(destination);
+            return true;
+        }
+
+        Span<byte> expected = stackalloc byte[16];
+        ide.ComputeTag(n, associatedData, ideCiphertext, expected);
+        if (!ConstantTime.TagEquals(expected[..tag.Length], tag))
+        {
+            return false;
+        }
+
+        DecryptToEncryptedMemory(ide, nonce, 0, ideCiphertext, memoryKey, physicalAddress, destination);
+        return true;
+    }
+
     /// <summary>
     /// DMA read: plaintext = XEX-decrypt(memoryKey, physicalAddress, memoryCiphertext), then the GCM stream continues
     /// over it (encrypt and GHASH) into <paramref name="ideCiphertext"/>, e.g. a TLP payload buffer.

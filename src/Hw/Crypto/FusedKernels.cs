@@ -13,9 +13,25 @@ namespace SevTio.Hw.Crypto;
 internal static class FusedKernels
 {
     /// <summary>DMA write: destination = XEX-encrypt(address, source ⊕ IDE keystream).</summary>
-    [MethodImpl(MethodImplOptions.NoInlining)]
     public static void CtrDecryptThenXexEncrypt(AesNiKey ide, Vector128<uint> counter, AesNiKey data, AesNiKey tweak, ulong address,
-        ref byte source, ref byte destination, int length)
+        ref byte source, ref byte destination, int length) =>
+        CtrDecryptThenXexEncrypt<NoPairHash>(ide, counter, data, tweak, address, ref source, ref destination, length, default, ref Unsafe.NullRef<Vector128<ulong>>());
+
+    /// <summary>
+    /// DMA write with the MAC check in the same pass: as <see cref="CtrDecryptThenXexEncrypt(AesNiKey, Vector128{uint}, AesNiKey, AesNiKey, ulong, ref byte, ref byte, int)"/>,
+    /// and each line pair of <paramref name="source"/> (the IDE ciphertext, 8 blocks) absorbed into the GHASH state
+    /// <paramref name="y"/> while its AES rounds run — the carry-less multiplier and the AES unit work side by side.
+    /// </summary>
+    public static Vector128<ulong> HashThenCtrDecryptThenXexEncrypt<TVec, TClmul>(AesNiKey ide, Vector128<uint> counter, AesNiKey data, AesNiKey tweak,
+        ulong address, ref byte source, ref byte destination, int length, Vector128<ulong> y, ref Vector128<ulong> powers)
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec> =>
+        CtrDecryptThenXexEncrypt<GroupPairHash<TVec, TClmul>>(ide, counter, data, tweak, address, ref source, ref destination, length, y, ref powers);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static Vector128<ulong> CtrDecryptThenXexEncrypt<THash>(AesNiKey ide, Vector128<uint> counter, AesNiKey data, AesNiKey tweak, ulong address,
+        ref byte source, ref byte destination, int length, Vector128<ulong> y, ref Vector128<ulong> powers)
+        where THash : struct, IPairHash
     {
         ref var rkIde = ref ide.Encryption;
         ref var rkData = ref data.Encryption;
@@ -30,6 +46,9 @@ internal static class FusedKernels
             var k = GcmKernels.CounterBlocks(counter);
             k.EncryptAes256(ref rkIde);
             counter += Vector128.CreateScalar(8u);
+
+            // The pair's ciphertext into GHASH (independent of the AES rounds around it; nothing for the plain write).
+            y = THash.Absorb(y, ref Unsafe.Add(ref source, offset), ref powers);
 
             // Wave 2: plaintext ⊕ tweak through the data key, with the next pair's tweaks alongside.
             var t = XexKernels.ExpandTweaks(line0, line1);
@@ -60,6 +79,8 @@ internal static class FusedKernels
             line1 = AesNi.EncryptLast(n1, Unsafe.Add(ref rkTweak, memoryRounds));
             XexKernels.Xor(b, t).Store(ref Unsafe.Add(ref destination, offset));
         }
+
+        return y;
     }
 
     /// <summary>
@@ -126,5 +147,28 @@ internal static class FusedKernels
         }
 
         return y;
+    }
+
+    /// <summary>What a write kernel does with each line pair of its IDE ciphertext (a type argument, so each shape compiles on its own).</summary>
+    private interface IPairHash
+    {
+        static abstract Vector128<ulong> Absorb(Vector128<ulong> y, ref byte pair, ref Vector128<ulong> powers);
+    }
+
+    /// <summary>No MAC in the pass (the caller verified the unit first).</summary>
+    private readonly struct NoPairHash : IPairHash
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<ulong> Absorb(Vector128<ulong> y, ref byte pair, ref Vector128<ulong> powers) => y;
+    }
+
+    /// <summary>The pair's 8 blocks as one aggregated GHASH group.</summary>
+    private readonly struct GroupPairHash<TVec, TClmul> : IPairHash
+        where TVec : struct
+        where TClmul : struct, ICarrylessMultiply<TVec>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector128<ulong> Absorb(Vector128<ulong> y, ref byte pair, ref Vector128<ulong> powers) =>
+            GhashClmul.Group<TVec, TClmul>(y, ref pair, ref powers);
     }
 }

@@ -217,6 +217,19 @@ public sealed class IdePort : IDisposable
     /// <see cref="IdeReceiveStatus.NotIde"/> for the caller.
     /// </summary>
     public IdeReceiveStatus Receive<TSink>(Tlp tlp, ref TSink sink)
+        where TSink : IIdeReceiveSink, allows ref struct =>
+        ReceiveCore(tlp, ref sink, default);
+
+    /// <summary>
+    /// As <see cref="Receive{TSink}"/>, for a write TLP whose payload goes whole to a private page
+    /// (<paramref name="store"/>): its stream checks the MAC in the pass that stores it when the TLP is a unit of its own
+    /// (<see cref="IdeStream.ReceiveWrite{TSink}"/>).
+    /// </summary>
+    public IdeReceiveStatus ReceiveWrite<TSink>(Tlp tlp, ref TSink sink, IdeFusedWrite store)
+        where TSink : IIdeReceiveSink, allows ref struct =>
+        ReceiveCore(tlp, ref sink, store);
+
+    private IdeReceiveStatus ReceiveCore<TSink>(Tlp tlp, ref TSink sink, IdeFusedWrite store)
         where TSink : IIdeReceiveSink, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(tlp);
@@ -238,7 +251,7 @@ public sealed class IdePort : IDisposable
             return IdeReceiveStatus.Dropped;
         }
 
-        var status = stream.Receive(tlp, ref sink);
+        var status = stream.ReceiveWrite(tlp, ref sink, store);
         if (stream.FirstError is { } e && FirstError is null && e.Reason is IdeCheckFailure.PcrcCheckFailed)
         {
             Log(e.Reason, e.StreamId, e.HeaderLog);

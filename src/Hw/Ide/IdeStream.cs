@@ -463,6 +463,17 @@ public sealed class IdeStream : IDisposable
     /// rest of its unit.
     /// </summary>
     public IdeReceiveStatus Receive<TSink>(Tlp tlp, ref TSink sink)
+        where TSink : IIdeReceiveSink, allows ref struct =>
+        ReceiveWrite(tlp, ref sink, default);
+
+    /// <summary>
+    /// As <see cref="Receive{TSink}"/> — the same checks in the same order, the same statistics and failures — for a write
+    /// TLP whose payload goes whole to a private page (<paramref name="store"/>; default: none). When the TLP is a unit of
+    /// its own (its MAC, no PCRC) and its payload is the store's size, the MAC is checked in the pass that decrypts and
+    /// memory-encrypts the payload into the store (<see cref="FusedCrypto.OpenToEncryptedMemory"/>): nothing is written
+    /// unless it verifies, and the segment reaches the sink with <see cref="IdeVerifiedSegment.IsStored"/> set.
+    /// </summary>
+    public IdeReceiveStatus ReceiveWrite<TSink>(Tlp tlp, ref TSink sink, IdeFusedWrite store)
         where TSink : IIdeReceiveSink, allows ref struct
     {
         ArgumentNullException.ThrowIfNull(tlp);
@@ -554,30 +565,24 @@ public sealed class IdeStream : IDisposable
         Span<byte> nonce = stackalloc byte[AesGcm256.NonceSize];
         WriteNonce(counter, nonce);
 
-        // GHASH runs over the ciphertext: the MAC is checked before any byte is decrypted.
-        var gcm = cipher.Begin(nonce);
-        for (var i = 0; i < unit.Count; i++)
-        {
-            gcm.AppendAssociatedData(unit.Tlps[i]!.AdditionalData);
-        }
+        // The P bit must match the stream's PCRC setting for a unit with payload (checked after the MAC, which covers it).
+        var pcrcExpected = _settings.PcrcEnabled && unitPayload > 0;
 
-        gcm.AppendAssociatedData(tlp.AdditionalData);
-        for (var i = 0; i < unit.Count; i++)
-        {
-            gcm.Authenticate(unit.Tlps[i]!.Payload);
-        }
-
-        gcm.Authenticate(tlp.PayloadAndPcrc);
-        if (!gcm.FinishAndVerify(tlp.Mac))
+        // A unit of one TLP going whole to the store: every check after the MAC passes (no PCRC expected or present), so the
+        // MAC can be checked in the pass that stores it. Otherwise GHASH runs over the ciphertext first: the MAC is checked
+        // before any byte is decrypted.
+        var stored = store.Key is not null && unit.Count == 0 && !pcrcExpected && !prefix.PcrcPresent &&
+                     payloadBytes > 0 && payloadBytes == store.Destination.Length;
+        var verified = stored
+            ? FusedCrypto.OpenToEncryptedMemory(cipher, nonce, tlp.AdditionalData, tlp.Payload, tlp.Mac, store.Key!, store.PhysicalAddress, store.Destination)
+            : VerifyUnit(cipher, nonce, unit, tlp);
+        if (!verified)
         {
             Statistics.MacFailures++;
             return Reject(IdeCheckFailure.MacCheckFailed, tlp, unit, ref sink);
         }
 
         slot.Next = counter + 1;
-
-        // The P bit must match the stream's PCRC setting for a unit with payload (checked after the MAC, which covers it).
-        var pcrcExpected = _settings.PcrcEnabled && unitPayload > 0;
         if (prefix.PcrcPresent != pcrcExpected)
         {
             return Reject(pcrcExpected ? IdeCheckFailure.PcrcCheckFailed : IdeCheckFailure.PcrcBitMismatch, tlp, unit, ref sink);
@@ -642,12 +647,31 @@ public sealed class IdeStream : IDisposable
                 Statistics.SyncMessagesReceived++;
             }
 
-            sink.OnVerified(new IdeVerifiedSegment(t, cipher, counter, segmentOffset, plaintext, StreamId));
+            sink.OnVerified(new IdeVerifiedSegment(t, cipher, counter, segmentOffset, plaintext, StreamId, stored));
 
             segmentOffset += length;
         }
 
         return IdeReceiveStatus.Verified;
+    }
+
+    /// <summary>GHASH over the unit's associated data and ciphertext (and PCRC), against the closing TLP's MAC.</summary>
+    private static bool VerifyUnit(AesGcm256 cipher, ReadOnlySpan<byte> nonce, RxUnit unit, Tlp tlp)
+    {
+        var gcm = cipher.Begin(nonce);
+        for (var i = 0; i < unit.Count; i++)
+        {
+            gcm.AppendAssociatedData(unit.Tlps[i]!.AdditionalData);
+        }
+
+        gcm.AppendAssociatedData(tlp.AdditionalData);
+        for (var i = 0; i < unit.Count; i++)
+        {
+            gcm.Authenticate(unit.Tlps[i]!.Payload);
+        }
+
+        gcm.Authenticate(tlp.PayloadAndPcrc);
+        return gcm.FinishAndVerify(tlp.Mac);
     }
 
     /// <summary>

@@ -12,8 +12,9 @@ namespace SevTio.Hw.Ide;
 /// <remarks>Valid only during the <see cref="IIdeReceiveSink.OnVerified"/> call (the key context may be destroyed later).</remarks>
 public readonly struct IdeVerifiedSegment
 {
-    internal IdeVerifiedSegment(Tlp tlp, AesGcm256 cipher, ulong invocationCounter, long payloadOffset, bool isPlaintext, byte streamId)
+    internal IdeVerifiedSegment(Tlp tlp, AesGcm256 cipher, ulong invocationCounter, long payloadOffset, bool isPlaintext, byte streamId, bool isStored = false)
     {
+        IsStored = isStored;
         Tlp = tlp;
         Cipher = cipher;
         InvocationCounter = invocationCounter;
@@ -40,6 +41,13 @@ public readonly struct IdeVerifiedSegment
     public bool IsPlaintext { get; }
 
     public byte StreamId { get; }
+
+    /// <summary>
+    /// True when the receiver already stored the payload where the consumer asked it to (<see cref="IdeStream.ReceiveWrite{TSink}"/>:
+    /// MAC check, decryption and memory encryption in one pass); the consumer then only accounts for it. The TLP's
+    /// payload is still the ciphertext.
+    /// </summary>
+    public bool IsStored { get; }
 
     /// <summary>The TLP's T bit.</summary>
     public bool IsTeeOriginated => Tlp.IsTeeOriginated;

@@ -206,7 +206,15 @@ internal sealed class DmaDataPipeline : IDisposable
 
             if (tlp.Layout.HasIdePrefix)
             {
-                port.Receive(tlp, ref sink);
+                if (batch.Kind == DmaBatchKind.Writes && batch.Use[i])
+                {
+                    // A whole payload into a private page: the MAC is checked in the pass that stores it.
+                    port.ReceiveWrite(tlp, ref sink, _root.PrepareFusedWrite(tlp, in batch.Translations[i]));
+                }
+                else
+                {
+                    port.Receive(tlp, ref sink);
+                }
             }
             else if (batch.Use[i])
             {

@@ -244,7 +244,14 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
         EnabledBytes(in tlp.Header, out var first, out var length);
         var payload = tlp.Payload;
         var hpa = t.HostPhysicalAddress;
-        if (first == 0 && length == payload.Length && !segment.IsPlaintext && t.IsPrivate && ((hpa | (uint)length) & 15) == 0)
+        if (segment.IsStored)
+        {
+            // The receiver checked the MAC in the pass that stored it (PrepareFusedWrite said where).
+            Counters.BytesWritten += length;
+            return;
+        }
+
+        if (!segment.IsPlaintext && IsWholePrivateWrite(first, length, payload.Length, in t))
         {
             Span<byte> nonce = stackalloc byte[AesGcm256.NonceSize];
             segment.WriteNonce(nonce);
@@ -263,6 +270,25 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
 
         Counters.BytesWritten += length;
     }
+
+    /// <summary>
+    /// Where an IDE write TLP goes when its whole payload is stored into a private page (all bytes enabled, 16-byte
+    /// aligned): the page's key and bytes, for <see cref="IdePort.ReceiveWrite{TSink}"/>, which checks the MAC in the pass
+    /// that stores it. <see cref="IdeFusedWrite"/>'s default (store nothing) otherwise. <paramref name="t"/> must allow
+    /// the write.
+    /// </summary>
+    public IdeFusedWrite PrepareFusedWrite(Tlp tlp, in IommuTranslation t)
+    {
+        ArgumentNullException.ThrowIfNull(tlp);
+        EnabledBytes(in tlp.Header, out var first, out var length);
+        return t.Allowed && IsWholePrivateWrite(first, length, tlp.Layout.PayloadBytes, in t)
+            ? new IdeFusedWrite(_memory.GetKey(t.Asid), t.HostPhysicalAddress, _memory.GetWritableSpan(t.HostPhysicalAddress, length))
+            : default;
+    }
+
+    /// <summary>A write of every payload byte into a private page on 16-byte boundaries: the memory cipher takes it in one piece.</summary>
+    private static bool IsWholePrivateWrite(int first, int length, int payloadBytes, in IommuTranslation t) =>
+        first == 0 && length == payloadBytes && t.IsPrivate && ((t.HostPhysicalAddress | (uint)length) & 15) == 0;
 
     /// <summary>Stores a write TLP that travelled without IDE (its payload is plaintext).</summary>
     public void ApplyPlainWrite(Tlp tlp, in IommuTranslation t)

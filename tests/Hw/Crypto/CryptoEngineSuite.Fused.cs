@@ -4,21 +4,38 @@ namespace SevTio.Hw.Tests.Crypto;
 
 public abstract partial class CryptoEngineSuite
 {
+    /// <summary>Random IDE and memory keys and the contexts of this engine on them; null where the engine is unavailable.</summary>
+    private DataPathKeys? CreateDataPathKeys(Random random, int memoryKeyBytes)
+    {
+        var ideKey = RandomBytes(random, 32);
+        var dataKey = RandomBytes(random, memoryKeyBytes);
+        var tweakKey = RandomBytes(random, memoryKeyBytes);
+        var ide = CreateGcm(ideKey);
+        var memory = CreateMemoryKey(dataKey, tweakKey);
+        if (ide is null || memory is null)
+        {
+            ide?.Dispose();
+            memory?.Dispose();
+            return null;
+        }
+
+        return new DataPathKeys(ide, memory, ideKey, dataKey, tweakKey);
+    }
+
     [Theory]
     [InlineData(16)]
     [InlineData(32)]
     public void DecryptToEncryptedMemory_RandomOffsets_EqualsXexOfPlaintext(int memoryKeyBytes)
     {
         var random = new Random(40 + memoryKeyBytes);
-        var ideKey = RandomBytes(random, 32);
-        var dataKey = RandomBytes(random, memoryKeyBytes);
-        var tweakKey = RandomBytes(random, memoryKeyBytes);
-        using var ide = CreateGcm(ideKey);
-        using var memory = CreateMemoryKey(dataKey, tweakKey);
-        if (ide is null || memory is null)
+        if (CreateDataPathKeys(random, memoryKeyBytes) is not { } keys)
         {
             return;
         }
+
+        using var ide = keys.Ide;
+        using var memory = keys.Memory;
+        var (ideKey, dataKey, tweakKey) = (keys.IdeKey, keys.DataKey, keys.TweakKey);
 
         var nonce = RandomBytes(random, 12);
         var plaintext = RandomBytes(random, 12000);
@@ -49,18 +66,74 @@ public abstract partial class CryptoEngineSuite
     [Theory]
     [InlineData(16, 12)]
     [InlineData(32, 16)]
-    public void EncryptFromEncryptedMemory_WithinAStream_EqualsOneShotSeal(int memoryKeyBytes, int tagSize)
+    public void OpenToEncryptedMemory_ChecksTheTagAndStoresTheXexOfThePlaintext(int memoryKeyBytes, int tagSize)
     {
-        var random = new Random(60 + memoryKeyBytes);
-        var ideKey = RandomBytes(random, 32);
-        var dataKey = RandomBytes(random, memoryKeyBytes);
-        var tweakKey = RandomBytes(random, memoryKeyBytes);
-        using var ide = CreateGcm(ideKey);
-        using var memory = CreateMemoryKey(dataKey, tweakKey);
-        if (ide is null || memory is null)
+        var random = new Random(50 + memoryKeyBytes);
+        if (CreateDataPathKeys(random, memoryKeyBytes) is not { } keys)
         {
             return;
         }
+
+        using var ide = keys.Ide;
+        using var memory = keys.Memory;
+        var (ideKey, dataKey, tweakKey) = (keys.IdeKey, keys.DataKey, keys.TweakKey);
+
+        // One-pass shapes (whole line pairs at 64-aligned addresses, up to 4 KiB) and the composed fallbacks around them.
+        int[] lengths = [128, 256, 512, 4096, 0, 16, 48, 240, 4224];
+        for (var i = 0; i < 40; i++)
+        {
+            var length = lengths[i % lengths.Length];
+            var address = (ulong)random.Next(0, 1 << 24) * (i % 4 == 3 ? 16UL : 64UL);
+            var nonce = RandomBytes(random, 12);
+            var aad = RandomBytes(random, random.Next(0, 40));
+            var plaintext = RandomBytes(random, length);
+            var (ciphertext, tag) = ReferenceCrypto.BclSeal(ideKey, nonce, plaintext, aad, tagSize);
+            var expected = ReferenceCrypto.Xex(dataKey, tweakKey, address, plaintext, encrypt: true);
+            var what = $"length {length} address 0x{address:x} aad {aad.Length}";
+
+            var destination = new byte[length];
+            Assert.True(FusedCrypto.OpenToEncryptedMemory(ide, nonce, aad, ciphertext, tag, memory, address, destination), what);
+            Assert.True(expected.AsSpan().SequenceEqual(destination), what);
+
+            // Any flipped bit of tag, ciphertext or associated data: refused, destination untouched.
+            var untouched = RandomBytes(random, length);
+            var badTag = (byte[])tag.Clone();
+            badTag[random.Next(tagSize)] ^= (byte)(1 << random.Next(8));
+            destination = (byte[])untouched.Clone();
+            Assert.False(FusedCrypto.OpenToEncryptedMemory(ide, nonce, aad, ciphertext, badTag, memory, address, destination), what);
+            Assert.Equal(untouched, destination);
+            if (length > 0)
+            {
+                var badCiphertext = (byte[])ciphertext.Clone();
+                badCiphertext[random.Next(length)] ^= (byte)(1 << random.Next(8));
+                Assert.False(FusedCrypto.OpenToEncryptedMemory(ide, nonce, aad, badCiphertext, tag, memory, address, destination), what);
+                Assert.Equal(untouched, destination);
+            }
+
+            if (aad.Length > 0)
+            {
+                var badAad = (byte[])aad.Clone();
+                badAad[random.Next(aad.Length)] ^= (byte)(1 << random.Next(8));
+                Assert.False(FusedCrypto.OpenToEncryptedMemory(ide, nonce, badAad, ciphertext, tag, memory, address, destination), what);
+                Assert.Equal(untouched, destination);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(16, 12)]
+    [InlineData(32, 16)]
+    public void EncryptFromEncryptedMemory_WithinAStream_EqualsOneShotSeal(int memoryKeyBytes, int tagSize)
+    {
+        var random = new Random(60 + memoryKeyBytes);
+        if (CreateDataPathKeys(random, memoryKeyBytes) is not { } keys)
+        {
+            return;
+        }
+
+        using var ide = keys.Ide;
+        using var memory = keys.Memory;
+        var (ideKey, dataKey, tweakKey) = (keys.IdeKey, keys.DataKey, keys.TweakKey);
 
         for (var round = 0; round < 60; round++)
         {
@@ -159,3 +232,5 @@ public abstract partial class CryptoEngineSuite
         Assert.Throws<ArgumentException>(() => FusedCrypto.EncryptFromEncryptedMemory(ref stream, memory, 0, new byte[16], new byte[32]));
     }
 }
+
+internal sealed record DataPathKeys(AesGcm256 Ide, MemoryEncryptionKey Memory, byte[] IdeKey, byte[] DataKey, byte[] TweakKey);
