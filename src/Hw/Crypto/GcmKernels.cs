@@ -303,14 +303,25 @@ internal static class GcmKernels
         where TClmul : struct, ICarrylessMultiply<TVec>
     {
         var blocks = length >> 4;
+        var rest = length & 15;
+        if (rest != 0 && blocks < GhashClmul.PowerCount)
+        {
+            // Short data with a partial last block (associated data: an IDE TLP's prefix and header): every block,
+            // the zero-padded last one included, under one aggregated reduction.
+            Span<byte> last = stackalloc byte[16];
+            last.Clear();
+            Unsafe.CopyBlockUnaligned(ref last[0], ref Unsafe.Add(ref data, blocks * 16), (uint)rest);
+            return GhashClmul.TailWithLast(y, ref data, blocks, ref last[0], ref powers);
+        }
+
         if (blocks > 0)
         {
             y = GhashClmul.Update<TVec, TClmul>(y, ref data, (nuint)blocks, ref powers);
         }
 
-        if ((length & 15) != 0)
+        if (rest != 0)
         {
-            y = AbsorbPadded(y, ref Unsafe.Add(ref data, blocks * 16), length & 15, ref powers);
+            y = AbsorbPadded(y, ref Unsafe.Add(ref data, blocks * 16), rest, ref powers);
         }
 
         return y;

@@ -162,6 +162,26 @@ internal static class GhashClmul
         return Reduce(lo, mi, hi);
     }
 
+    /// <summary>
+    /// Absorbs <paramref name="count"/> (0..15) blocks at <paramref name="blocks"/> followed by the block at
+    /// <paramref name="last"/>, with one reduction: Y' = (Y ⊕ X_1)·H^(count+1) ⊕ … ⊕ last·H.
+    /// </summary>
+    public static Vector128<ulong> TailWithLast(Vector128<ulong> y, ref byte blocks, int count, ref byte last, ref Vector128<ulong> powers)
+    {
+        ref var keys = ref Unsafe.Add(ref powers, PowerCount - (count + 1));
+        var x = GhashLanes.Reflect(Vector128.LoadUnsafe(ref count > 0 ? ref blocks : ref last)) ^ y;
+        var lo = Pclmulqdq.CarrylessMultiply(x, keys, 0x00);
+        var hi = Pclmulqdq.CarrylessMultiply(x, keys, 0x11);
+        var mi = Pclmulqdq.CarrylessMultiply(x, keys, 0x01) ^ Pclmulqdq.CarrylessMultiply(x, keys, 0x10);
+        for (var i = 1; i <= count; i++)
+        {
+            x = GhashLanes.Reflect(Vector128.LoadUnsafe(ref i < count ? ref Unsafe.Add(ref blocks, i * 16) : ref last));
+            MultiplyAccumulate<Vector128<ulong>, CarrylessMultiply128>(x, Unsafe.Add(ref keys, i), ref lo, ref mi, ref hi);
+        }
+
+        return Reduce(lo, mi, hi);
+    }
+
     /// <summary>GHASH over <paramref name="blockCount"/> whole blocks: wide groups of 8, then a 128-bit tail.</summary>
     public static Vector128<ulong> Update<TVec, TClmul>(Vector128<ulong> y, ref byte blocks, nuint blockCount, ref Vector128<ulong> powers)
         where TVec : struct
