@@ -174,7 +174,7 @@ public sealed class AmdIommu
                     return Refuse(in request, walk.Fault, IommuEventCode.IoPageFault, walk.Flags, device.DomainId, RmpViolation.None, latency);
                 }
 
-                _iotlb.Insert(device.DomainId, address, walk.Size, walk.HostBase, walk.Read, walk.Write);
+                _iotlb.InsertAfterMiss(device.DomainId, address, walk.Size, walk.HostBase, walk.Read, walk.Write);
                 hpa = walk.HostBase | (address & ((1UL << (int)walk.Size) - 1));
                 read = walk.Read;
                 writable = walk.Write;
@@ -315,7 +315,7 @@ public sealed class AmdIommu
 
             var large = mappingSize == RmpPageSize.Size2M;
             latency += ChargeNestedWalk(large ? Math.Max(_nestedWalkLevels - 1, 0) : _nestedWalkLevels);
-            _iotlb.Insert(context, gpa, large ? IoPageSize.Size2M : IoPageSize.Size4K, hpa & ~(large ? RmpTable.Size2M - 1 : PhysicalMemory.PageOffsetMask), true, true);
+            _iotlb.InsertAfterMiss(context, gpa, large ? IoPageSize.Size2M : IoPageSize.Size4K, hpa & ~(large ? RmpTable.Size2M - 1 : PhysicalMemory.PageOffsetMask), true, true);
         }
 
         if (hpa >= _memory.Size || (ulong)request.Length > _memory.Size - hpa)

@@ -108,6 +108,23 @@ public sealed class Iotlb
             }
         }
 
+        InsertNew(context, shift, page, bucket, hostPageBase, read, write);
+    }
+
+    /// <summary>
+    /// <see cref="Insert"/> for a translation <see cref="TryLookup"/> has just missed (nothing changed in between): no
+    /// entry of that page can exist, so the IOMMU's miss path skips the search for one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void InsertAfterMiss(uint context, ulong address, IoPageSize size, ulong hostPageBase, bool read, bool write)
+    {
+        var shift = (int)size;
+        var page = address >> shift;
+        InsertNew(context, shift, page, Bucket(context, shift, page), hostPageBase, read, write);
+    }
+
+    private void InsertNew(uint context, int shift, ulong page, int bucket, ulong hostPageBase, bool read, bool write)
+    {
         if (_freeCount == 0)
         {
             Evictions++;

@@ -504,8 +504,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 if (segment > first)
                 {
                     var lastArrival = through + segment == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + segment, size) + flight;
-                    var hit = t with { Latency = _repeatTranslation };
-                    commit = _root.CommitTime(lastArrival, in hit, last);
+                    commit = _root.CommitTime(lastArrival, _repeatTranslation, t.IsPrivate, last);
                 }
             }
             else

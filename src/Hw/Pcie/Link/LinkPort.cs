@@ -45,6 +45,9 @@ public sealed class LinkPort : ISimEventHandler
     private SimTime _busyUntil;
     private long _carry;
 
+    // The last burst size, split once (a burst-level job repeats its sizes: no 64-bit division per burst).
+    private ExactRateStep _burstStep = new(-1, SimTime.Zero, 0);
+
     private bool _retryWanted;
     private FlowControlType _blockedType;
     private int _blockedData;
@@ -269,7 +272,12 @@ public sealed class LinkPort : ISimEventHandler
         var now = SimTime.Max(_scheduler.Now, earliest);
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
         LastAdmittedStart = start;
-        var duration = _byteTime.Advance(wireBytes, ref _carry);
+        if (_burstStep.Bytes != wireBytes)
+        {
+            _burstStep = _byteTime.Step(wireBytes);
+        }
+
+        var duration = _byteTime.Advance(in _burstStep, ref _carry);
         var end = start + SimTime.Max(duration, minimumDuration);
         _busyUntil = end;
         var s = Statistics;
