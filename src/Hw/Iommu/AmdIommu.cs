@@ -114,7 +114,7 @@ public sealed class AmdIommu
     /// Translates and checks one request (at most one 4 KiB page). Refusals log an event and return
     /// <see cref="IommuTranslation.Allowed"/> = false; nothing may then be written or read.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public IommuTranslation Translate(in DmaRequest request)
     {
         _counters._translations++;
@@ -355,6 +355,7 @@ public sealed class AmdIommu
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SimTime ChargeNestedWalk(int reads)
     {
         _counters._walkReads += reads;

@@ -354,6 +354,14 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         if (_job.IsWrite)
         {
             var count = _job.Count;
+
+            // No event runs inside one slice, and planning a timing-mode write changes neither the TDI's state, its
+            // bound stream nor BME: the device's answer for the slice's first transfer is its answer for the rest. A
+            // link fault (its detection fences the TDI) and functional mode (its data path runs the real IDE checks)
+            // ask per transfer.
+            var askEachTransfer = _functional || Faults is not null || _linkFailed;
+            var granted = false;
+            var tee = false;
             while (_next < count && _status == DmaStatus.Success)
             {
                 if (_up.TransmitBusyUntil > horizon)
@@ -363,14 +371,20 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                     return;
                 }
 
-                var grant = _client.AuthorizeRequest(_job.NonTee);
-                if (!grant.Allowed)
+                if (!granted || askEachTransfer)
                 {
-                    _status = DmaEngine.RefusalStatus(grant.Refusal);
-                    break;
+                    var grant = _client.AuthorizeRequest(_job.NonTee);
+                    if (!grant.Allowed)
+                    {
+                        _status = DmaEngine.RefusalStatus(grant.Refusal);
+                        break;
+                    }
+
+                    granted = true;
+                    tee = grant.TeeOriginated;
                 }
 
-                WriteTransfer(_next++, grant.TeeOriginated);
+                WriteTransfer(_next++, tee);
                 _done++;
             }
 
@@ -709,6 +723,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31 for
     /// a transfer of at most 1 GiB, so the product fits in 64 bits.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SimTime Proportion(long wireBytes, long payloadThrough, long payload)
     {
         if (wireBytes == _proportionWire && payloadThrough == _proportionThrough && payload == _proportionPayload)
@@ -716,6 +731,12 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             return _proportion;
         }
 
+        return ComputeProportion(wireBytes, payloadThrough, payload);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SimTime ComputeProportion(long wireBytes, long payloadThrough, long payload)
+    {
         _proportionWire = wireBytes;
         _proportionThrough = payloadThrough;
         _proportionPayload = payload;

@@ -38,15 +38,18 @@ public sealed class LinkPort : ISimEventHandler
     private long _serializing;
 
     private CreditReturn[] _returns = new CreditReturn[64];
-    private readonly PacingMemo[] _pacing = new PacingMemo[3];
+    // Two shapes per flow-control class: a device's posted bursts alternate between with and without an IDE Sync.
+    private readonly PacingMemo[] _pacing = new PacingMemo[6];
     private long _returnHead;
     private long _returnTail;
 
     private SimTime _busyUntil;
     private long _carry;
 
-    // The last burst size, split once (a burst-level job repeats its sizes: no 64-bit division per burst).
+    // The last two burst sizes, split once (a burst-level job repeats its sizes, posted bursts with and without an
+    // IDE Sync: no 64-bit division per burst).
     private ExactRateStep _burstStep = new(-1, SimTime.Zero, 0);
+    private ExactRateStep _previousBurstStep = new(-1, SimTime.Zero, 0);
 
     private bool _retryWanted;
     private FlowControlType _blockedType;
@@ -126,7 +129,8 @@ public sealed class LinkPort : ISimEventHandler
 
             _creditLimitHeader[t] = credits.Header((FlowControlType)t);
             _creditLimitData[t] = credits.Data((FlowControlType)t);
-            _pacing[t] = default;
+            _pacing[2 * t] = default;
+            _pacing[(2 * t) + 1] = default;
         }
     }
 
@@ -237,12 +241,18 @@ public sealed class LinkPort : ISimEventHandler
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
     {
-        // Bursts of a job repeat the same shape: the pacing is worked out once per shape.
-        ref var memo = ref _pacing[(int)type];
+        // Bursts of a job repeat the same shapes: the pacing is worked out once per shape.
+        ref var memo = ref _pacing[2 * (int)type];
+        ref var previous = ref _pacing[(2 * (int)type) + 1];
         var pipelines = TransmitPipelineLatency + Peer.ReceivePipelineLatency;
         if (memo.WireBytes == wireBytes && memo.Tlps == tlps && memo.PayloadBytes == payloadBytes && memo.Pipelines == pipelines)
         {
             return Reserve(earliest, wireBytes, tlps, payloadBytes, memo.Minimum);
+        }
+
+        if (previous.WireBytes == wireBytes && previous.Tlps == tlps && previous.PayloadBytes == payloadBytes && previous.Pipelines == pipelines)
+        {
+            return Reserve(earliest, wireBytes, tlps, payloadBytes, previous.Minimum);
         }
 
         var minimum = SimTime.Zero;
@@ -261,11 +271,12 @@ public sealed class LinkPort : ISimEventHandler
             }
         }
 
+        previous = memo;
         memo = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
         return Reserve(earliest, wireBytes, tlps, payloadBytes, minimum);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private BurstReservation Reserve(SimTime earliest, long wireBytes, long tlps, long payloadBytes, SimTime minimumDuration)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(wireBytes);
@@ -274,7 +285,7 @@ public sealed class LinkPort : ISimEventHandler
         LastAdmittedStart = start;
         if (_burstStep.Bytes != wireBytes)
         {
-            _burstStep = _byteTime.Step(wireBytes);
+            (_burstStep, _previousBurstStep) = (_previousBurstStep.Bytes == wireBytes ? _previousBurstStep : _byteTime.Step(wireBytes), _burstStep);
         }
 
         var duration = _byteTime.Advance(in _burstStep, ref _carry);
