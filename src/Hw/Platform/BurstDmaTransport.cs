@@ -57,15 +57,10 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private readonly TransferCostCache _completionCosts;
     private readonly byte[] _descriptor = new byte[DmaDescriptor.Bytes];
     private readonly Queue<(ulong Address, uint Data, bool Tee)> _messages = new();
-    private readonly SimTime _repeatTranslation;
     private readonly int _mps;
-    private readonly int _mpsShift;
     private readonly int _mrrs;
     private long[] _tagFree = [];
-    private long _proportionWire = -1;
-    private long _proportionThrough;
-    private long _proportionPayload;
-    private SimTime _proportion;
+    private readonly WriteCompletion _completion;
 
     private IdeLinkOverhead _posted;
     private IdeLinkOverhead _nonPosted;
@@ -129,12 +124,21 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _down = link.DownstreamPort;
         _functional = functional;
         _mps = link.Parameters.MaxPayloadSize;
-        _mpsShift = System.Numerics.BitOperations.Log2((uint)_mps);
         _mrrs = link.Parameters.MaxReadRequestSize;
         _writeCosts = new TransferCostCache((a, n) => _timing.WriteCost(a, n, _posted));
         _requestCosts = new TransferCostCache((a, n) => _timing.ReadRequestCost(a, n, _nonPosted));
         _completionCosts = new TransferCostCache((a, n) => _timing.CompletionCost(a, n, _completions));
-        _repeatTranslation = repeatTranslationLatency;
+        _completion = new WriteCompletion
+        {
+            Root = root,
+            Statistics = device.Dma.Statistics,
+            ByteTime = link.Timing.ByteTime,
+            RepeatTranslation = repeatTranslationLatency,
+            RequesterId = device.Dma.RequesterId,
+            Functional = functional,
+            Mps = _mps,
+            MpsShift = System.Numerics.BitOperations.Log2((uint)_mps),
+        };
         device.Ide.AttachTiming(_up);
         if (functional || workers >= 2)
         {
@@ -497,6 +501,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void CompleteWrite(in WritePlan plan)
     {
+        var side = _completion;
+        var root = side.Root;
         var sent = plan.Sent;
         var size = plan.Size;
         var flight = sent.Arrival - sent.End;
@@ -508,17 +514,17 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         while (remaining > 0)
         {
             var segment = (int)Math.Min(remaining, PhysicalMemory.PageSize - (long)(page & PhysicalMemory.PageOffsetMask));
-            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee, plan.Tee ? _teeStreamId : -1);
-            var first = Math.Min(segment, _mps);
-            var last = segment - (((segment - 1) >> _mpsShift) << _mpsShift);
+            var t = root.Translate(side.RequesterId, page, segment, MemoryAccess.Write, plan.Tee, plan.Tee ? side.TeeStreamId : -1);
+            var first = Math.Min(segment, side.Mps);
+            var last = segment - (((segment - 1) >> side.MpsShift) << side.MpsShift);
             if (t.Allowed)
             {
-                var firstArrival = through + first == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + first, size) + flight;
-                commit = _root.CommitTime(firstArrival, in t, first);
+                var firstArrival = through + first == size ? sent.Arrival : sent.Start + side.Proportion(plan.WireBytes, through + first, size) + flight;
+                commit = root.CommitTime(firstArrival, in t, first);
                 if (segment > first)
                 {
-                    var lastArrival = through + segment == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + segment, size) + flight;
-                    commit = _root.CommitTime(lastArrival, _repeatTranslation, t.IsPrivate, last);
+                    var lastArrival = through + segment == size ? sent.Arrival : sent.Start + side.Proportion(plan.WireBytes, through + segment, size) + flight;
+                    commit = root.CommitTime(lastArrival, side.RepeatTranslation, t.IsPrivate, last);
                 }
             }
             else
@@ -526,7 +532,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 committed = false;
             }
 
-            if (_functional)
+            if (side.Functional)
             {
                 ProduceWrites(page, segment, plan.DeviceOffset + through, in t, plan.Tee, NextSegmentPayload(page + (ulong)segment, remaining - segment));
             }
@@ -536,19 +542,61 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             remaining -= segment;
         }
 
-        if (_transferLost)
+        if (side.Functional && _transferLost)
         {
             _transferLost = false;
             TransfersLostToFaults++;
-            _client.Statistics.TransfersFailed++;
+            side.Statistics.TransfersFailed++;
         }
         else if (committed)
         {
-            _client.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
+            side.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
         }
         else
         {
-            _client.Statistics.TransfersFailed++;
+            side.Statistics.TransfersFailed++;
+        }
+    }
+
+    /// <summary>
+    /// What <see cref="CompleteWrite"/> reads and keeps, in an object of its own: with two workers the worker completes
+    /// writes while the simulation thread plans the next ones, and the planner's per-transfer fields (index, counters,
+    /// Sync count) must not share cache lines with it, or they move between the cores on every transfer.
+    /// </summary>
+    private sealed class WriteCompletion
+    {
+        public required RootPort Root;
+        public required DmaStatistics Statistics;
+        public required ExactRate ByteTime;
+        public required SimTime RepeatTranslation;
+        public required ushort RequesterId;
+        public required bool Functional;
+        public required int Mps;
+        public required int MpsShift;
+        public int TeeStreamId = -1;
+        private long _proportionWire = -1;
+        private long _proportionThrough;
+        private long _proportionPayload;
+        private SimTime _proportion;
+
+        /// <summary>
+        /// Serialisation time of the share of a burst's wire bytes up to <paramref name="payloadThrough"/> payload bytes
+        /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31
+        /// for a transfer of at most 1 GiB, so the product fits in 64 bits. Remembered: a job repeats its shapes.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public SimTime Proportion(long wireBytes, long payloadThrough, long payload)
+        {
+            if (wireBytes == _proportionWire && payloadThrough == _proportionThrough && payload == _proportionPayload)
+            {
+                return _proportion;
+            }
+
+            _proportionWire = wireBytes;
+            _proportionThrough = payloadThrough;
+            _proportionPayload = payload;
+            _proportion = ByteTime.TimeFor(wireBytes * payloadThrough / payload);
+            return _proportion;
         }
     }
 
@@ -666,6 +714,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
         // T=1 requests travel on the device's stream: the IOMMU checks the sDTE names it, as it does for each TLP at packet level.
         _teeStreamId = _deviceStream?.StreamId ?? -1;
+        _completion.TeeStreamId = _teeStreamId;
 
         _rootStream = _deviceStream is null ? null : _root.Ide.FindStream(_deviceStream.StreamId);
         if (_linkFailed && (_rootStream is null || _rootStream.State == IdeStreamState.Secure))
@@ -717,32 +766,6 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     /// <summary>Wire bytes of a completion without data (UR/CA) on the downstream direction.</summary>
     private long RefusalWireBytes() =>
         _timing.FramingBytes + LinkTiming.CompletionHeaderBytes + (_completions.Enabled ? IdeLinkOverhead.PrefixBytes + IdeLinkOverhead.MacBytes : 0);
-
-    /// <summary>
-    /// Serialisation time of the share of a burst's wire bytes up to <paramref name="payloadThrough"/> payload bytes
-    /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31 for
-    /// a transfer of at most 1 GiB, so the product fits in 64 bits.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private SimTime Proportion(long wireBytes, long payloadThrough, long payload)
-    {
-        if (wireBytes == _proportionWire && payloadThrough == _proportionThrough && payload == _proportionPayload)
-        {
-            return _proportion;
-        }
-
-        return ComputeProportion(wireBytes, payloadThrough, payload);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private SimTime ComputeProportion(long wireBytes, long payloadThrough, long payload)
-    {
-        _proportionWire = wireBytes;
-        _proportionThrough = payloadThrough;
-        _proportionPayload = payload;
-        _proportion = _timing.ByteTime.TimeFor(wireBytes * payloadThrough / payload);
-        return _proportion;
-    }
 
     // ---------------------------------------------------------------- link faults
 
