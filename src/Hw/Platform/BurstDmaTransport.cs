@@ -745,7 +745,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private BurstReservation ReservePosted(ulong address, int bytes) => ReservePostedBurst(_timing.WriteCost(address, bytes, _posted), bytes);
 
     /// <summary>Reserves posted TLPs, with the IDE Sync messages the device's stream must send among them.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private BurstReservation ReservePostedBurst(TransferCost cost, long payload)
     {
         var wire = cost.WireBytes;
