@@ -268,6 +268,7 @@ public sealed class AmdIommu
     // ---- trusted (T=1) path ----------------------------------------------------------------------------------------
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private IommuTranslation TranslateTrusted(in DmaRequest request)
     {
         _counters._trustedTranslations++;

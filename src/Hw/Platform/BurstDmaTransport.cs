@@ -347,6 +347,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     // ---------------------------------------------------------------- data phase
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private void Slice()
     {
         if (!_dataActive)
@@ -455,6 +456,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     /// workers, on the worker (posted writes: nothing on the link waits for it).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private void WriteTransfer(long index, bool tee)
     {
         ulong address;
@@ -498,7 +500,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     }
 
     /// <summary>The root-port side of a planned write: the IOMMU per page, in-order commit times, the transfer's latency, and (functional) its TLPs.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
+    [SkipLocalsInit]
     internal void CompleteWrite(in WritePlan plan)
     {
         var side = _completion;

@@ -239,6 +239,7 @@ public sealed class LinkPort : ISimEventHandler
     /// latency; <see cref="LinkTiming.CreditLimitedInterval"/>), the burst lasts a TLP per round trip / TLPs in flight.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
     {
         // Bursts of a job repeat the same shapes: the pacing is worked out once per shape.
