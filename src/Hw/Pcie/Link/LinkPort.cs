@@ -238,24 +238,34 @@ public sealed class LinkPort : ISimEventHandler
     /// than fit in one credit round trip (transmit pipeline, serialisation, propagation, receive pipeline, credit return
     /// latency; <see cref="LinkTiming.CreditLimitedInterval"/>), the burst lasts a TLP per round trip / TLPs in flight.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    [SkipLocalsInit]
-    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type) =>
+        Reserve(earliest, wireBytes, tlps, payloadBytes, Pacing(wireBytes, tlps, payloadBytes, type));
+
+    /// <summary>The shortest a burst of this shape may last under the peer's credits (zero when they do not limit it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SimTime Pacing(long wireBytes, long tlps, long payloadBytes, FlowControlType type)
     {
         // Bursts of a job repeat the same shapes: the pacing is worked out once per shape.
         ref var memo = ref _pacing[2 * (int)type];
-        ref var previous = ref _pacing[(2 * (int)type) + 1];
         var pipelines = TransmitPipelineLatency + Peer.ReceivePipelineLatency;
         if (memo.WireBytes == wireBytes && memo.Tlps == tlps && memo.PayloadBytes == payloadBytes && memo.Pipelines == pipelines)
         {
-            return Reserve(earliest, wireBytes, tlps, payloadBytes, memo.Minimum);
+            return memo.Minimum;
         }
 
+        ref var previous = ref _pacing[(2 * (int)type) + 1];
         if (previous.WireBytes == wireBytes && previous.Tlps == tlps && previous.PayloadBytes == payloadBytes && previous.Pipelines == pipelines)
         {
-            return Reserve(earliest, wireBytes, tlps, payloadBytes, previous.Minimum);
+            return previous.Minimum;
         }
 
+        return RememberPacing(wireBytes, tlps, payloadBytes, type, pipelines);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SimTime RememberPacing(long wireBytes, long tlps, long payloadBytes, FlowControlType type, SimTime pipelines)
+    {
         var minimum = SimTime.Zero;
         if (tlps > 0)
         {
@@ -272,9 +282,9 @@ public sealed class LinkPort : ISimEventHandler
             }
         }
 
-        previous = memo;
-        memo = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
-        return Reserve(earliest, wireBytes, tlps, payloadBytes, minimum);
+        _pacing[(2 * (int)type) + 1] = _pacing[2 * (int)type];
+        _pacing[2 * (int)type] = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
+        return minimum;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
@@ -286,7 +296,7 @@ public sealed class LinkPort : ISimEventHandler
         LastAdmittedStart = start;
         if (_burstStep.Bytes != wireBytes)
         {
-            (_burstStep, _previousBurstStep) = (_previousBurstStep.Bytes == wireBytes ? _previousBurstStep : _byteTime.Step(wireBytes), _burstStep);
+            SwitchBurstStep(wireBytes);
         }
 
         var duration = _byteTime.Advance(in _burstStep, ref _carry);
@@ -302,6 +312,10 @@ public sealed class LinkPort : ISimEventHandler
         s.BusyPicoseconds += duration.Picoseconds;
         return new BurstReservation(start, end, end + _timing.Parameters.PropagationLatency + Peer.ReceivePipelineLatency);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SwitchBurstStep(long wireBytes) =>
+        (_burstStep, _previousBurstStep) = (_previousBurstStep.Bytes == wireBytes ? _previousBurstStep : _byteTime.Step(wireBytes), _burstStep);
 
     /// <summary>
     /// Called by the owner of this port (as a receiver with <see cref="ManualCreditReturn"/>) when it frees buffer space:
