@@ -123,6 +123,7 @@ public sealed class Iotlb
         InsertNew(context, shift, page, Bucket(context, shift, page), hostPageBase, read, write);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void InsertNew(uint context, int shift, ulong page, int bucket, ulong hostPageBase, bool read, bool write)
     {
         int index;
