@@ -114,7 +114,7 @@ public sealed class AmdIommu
     /// Translates and checks one request (at most one 4 KiB page). Refusals log an event and return
     /// <see cref="IommuTranslation.Allowed"/> = false; nothing may then be written or read.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public IommuTranslation Translate(in DmaRequest request)
     {
         _counters._translations++;
@@ -174,7 +174,7 @@ public sealed class AmdIommu
                     return Refuse(in request, walk.Fault, IommuEventCode.IoPageFault, walk.Flags, device.DomainId, RmpViolation.None, latency);
                 }
 
-                _iotlb.Insert(device.DomainId, address, walk.Size, walk.HostBase, walk.Read, walk.Write);
+                _iotlb.InsertAfterMiss(device.DomainId, address, walk.Size, walk.HostBase, walk.Read, walk.Write);
                 hpa = walk.HostBase | (address & ((1UL << (int)walk.Size) - 1));
                 read = walk.Read;
                 writable = walk.Write;
@@ -268,6 +268,7 @@ public sealed class AmdIommu
     // ---- trusted (T=1) path ----------------------------------------------------------------------------------------
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [SkipLocalsInit]
     private IommuTranslation TranslateTrusted(in DmaRequest request)
     {
         _counters._trustedTranslations++;
@@ -315,7 +316,7 @@ public sealed class AmdIommu
 
             var large = mappingSize == RmpPageSize.Size2M;
             latency += ChargeNestedWalk(large ? Math.Max(_nestedWalkLevels - 1, 0) : _nestedWalkLevels);
-            _iotlb.Insert(context, gpa, large ? IoPageSize.Size2M : IoPageSize.Size4K, hpa & ~(large ? RmpTable.Size2M - 1 : PhysicalMemory.PageOffsetMask), true, true);
+            _iotlb.InsertAfterMiss(context, gpa, large ? IoPageSize.Size2M : IoPageSize.Size4K, hpa & ~(large ? RmpTable.Size2M - 1 : PhysicalMemory.PageOffsetMask), true, true);
         }
 
         if (hpa >= _memory.Size || (ulong)request.Length > _memory.Size - hpa)
@@ -355,6 +356,7 @@ public sealed class AmdIommu
         return false;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private SimTime ChargeNestedWalk(int reads)
     {
         _counters._walkReads += reads;

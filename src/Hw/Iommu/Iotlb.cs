@@ -108,13 +108,39 @@ public sealed class Iotlb
             }
         }
 
+        InsertNew(context, shift, page, bucket, hostPageBase, read, write);
+    }
+
+    /// <summary>
+    /// <see cref="Insert"/> for a translation <see cref="TryLookup"/> has just missed (nothing changed in between): no
+    /// entry of that page can exist, so the IOMMU's miss path skips the search for one.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void InsertAfterMiss(uint context, ulong address, IoPageSize size, ulong hostPageBase, bool read, bool write)
+    {
+        var shift = (int)size;
+        var page = address >> shift;
+        InsertNew(context, shift, page, Bucket(context, shift, page), hostPageBase, read, write);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void InsertNew(uint context, int shift, ulong page, int bucket, ulong hostPageBase, bool read, bool write)
+    {
+        int index;
         if (_freeCount == 0)
         {
+            // Full: the least recently used entry's slot takes the new translation (a streaming device misses on
+            // every page, so this is the IOMMU's steady state).
             Evictions++;
-            Remove(_lru);
+            index = _lru;
+            Unchain(index);
+            Unlink(index);
+        }
+        else
+        {
+            index = _free[--_freeCount];
         }
 
-        var index = _free[--_freeCount];
         ref var slot = ref _slots[index];
         slot.Page = page;
         slot.Context = context;
@@ -123,6 +149,7 @@ public sealed class Iotlb
         slot.Read = read;
         slot.Write = write;
         slot.Valid = true;
+        slot.Bucket = bucket;
         slot.ChainNext = _buckets[bucket] - 1;
         _buckets[bucket] = index + 1;
         _sizeCounts[(shift - 12) / 9]++;
@@ -182,11 +209,21 @@ public sealed class Iotlb
         return (int)(h >> 40) & _bucketMask;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Remove(int index)
     {
+        Unchain(index);
+        Unlink(index);
+        _slots[index] = default;
+        _free[_freeCount++] = index;
+    }
+
+    /// <summary>Takes a valid entry out of its hash chain and its size class.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Unchain(int index)
+    {
         ref var slot = ref _slots[index];
-        var bucket = Bucket(slot.Context, slot.Shift, slot.Page);
+        _sizeCounts[(slot.Shift - 12) / 9]--;
+        var bucket = slot.Bucket;
         if (_buckets[bucket] - 1 == index)
         {
             _buckets[bucket] = slot.ChainNext + 1;
@@ -202,11 +239,6 @@ public sealed class Iotlb
                 }
             }
         }
-
-        Unlink(index);
-        _sizeCounts[(slot.Shift - 12) / 9]--;
-        slot = default;
-        _free[_freeCount++] = index;
     }
 
     private void Unlink(int index)
@@ -256,6 +288,9 @@ public sealed class Iotlb
         public int Prev;
         public int Next;
         public int ChainNext;
+
+        /// <summary>The hash bucket whose chain holds the entry (kept, so an eviction does not hash again).</summary>
+        public int Bucket;
         public byte Shift;
         public bool Read;
         public bool Write;

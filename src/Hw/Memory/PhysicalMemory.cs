@@ -88,6 +88,27 @@ public sealed class PhysicalMemory
     }
 
     /// <summary>
+    /// Where a touched page's bytes are: its slab and the page's first byte in it (false for an untouched page, which
+    /// reads as zeros). A frame never moves once allocated (slabs are pinned and never freed), so a reader walking a
+    /// table page by page (the RMP's entry fills) may keep the answer instead of looking the page up per entry.
+    /// </summary>
+    internal bool TryGetFrame(ulong pageNumber, out byte[] slab, out int offset)
+    {
+        CheckRange(pageNumber << PageShift, PageSize);
+        var frame = FrameOf(pageNumber);
+        if (frame < 0)
+        {
+            slab = s_zeroPage;
+            offset = 0;
+            return false;
+        }
+
+        slab = _slabs[frame >> SlabPageShift];
+        offset = (frame & (SlabPages - 1)) << PageShift;
+        return true;
+    }
+
+    /// <summary>
     /// A read-only span onto <paramref name="length"/> bytes at <paramref name="physicalAddress"/>, inside one page.
     /// An untouched page yields a shared zero page, so reading never allocates.
     /// </summary>

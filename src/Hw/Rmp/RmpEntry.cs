@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SevTio.Hw.Memory;
 
 namespace SevTio.Hw.Rmp;
@@ -59,20 +60,44 @@ public readonly record struct RmpEntry(ulong Lo, ulong Hi)
     /// <summary>The permission mask RMPUPDATE gives VMPL0 when it assigns a page (read, write, execute user and supervisor).</summary>
     public const byte FullVmplPermissions = (byte)(VmplPermissions.Read | VmplPermissions.Write | VmplPermissions.ExecuteUser | VmplPermissions.ExecuteSupervisor);
 
-    public bool Assigned => ((Lo >> AssignedBit) & 1) != 0;
+    public bool Assigned
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ((Lo >> AssignedBit) & 1) != 0;
+    }
 
-    public RmpPageSize PageSize => (RmpPageSize)((Lo >> PageSizeBit) & 1);
+    public RmpPageSize PageSize
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (RmpPageSize)((Lo >> PageSizeBit) & 1);
+    }
 
-    public bool Immutable => ((Lo >> ImmutableBit) & 1) != 0;
+    public bool Immutable
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ((Lo >> ImmutableBit) & 1) != 0;
+    }
 
     /// <summary>The guest physical address of the page (4 KiB aligned).</summary>
-    public ulong Gpa => Lo & GpaMask;
+    public ulong Gpa
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Lo & GpaMask;
+    }
 
-    public int Asid => (int)((Lo >> AsidShift) & ((1UL << AsidWidth) - 1));
+    public int Asid
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => (int)((Lo >> AsidShift) & ((1UL << AsidWidth) - 1));
+    }
 
     public bool Vmsa => ((Lo >> VmsaBit) & 1) != 0;
 
-    public bool Validated => ((Lo >> ValidatedBit) & 1) != 0;
+    public bool Validated
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => ((Lo >> ValidatedBit) & 1) != 0;
+    }
 
     /// <summary>The owner the Assigned/ASID/Immutable fields encode (APM table 15-35).</summary>
     public RmpOwner Owner => !Assigned ? RmpOwner.Hypervisor : Asid != 0 ? RmpOwner.Guest : RmpOwner.Firmware;

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using SevTio.Hw.Memory;
 using SevTio.Hw.Simulation;
@@ -37,6 +38,11 @@ public sealed class RmpTable
     private readonly SimTime _entryReadCost;
     private readonly HashSet<ulong> _inUse = [];
     private readonly RmpCounters _counters = new();
+
+    // The table page the last entry read came from, and where its frame is.
+    private ulong _framePage = ulong.MaxValue;
+    private byte[] _frameSlab = [];
+    private int _frameOffset;
 
     /// <summary>
     /// Creates the RMP and initialises it as the AMD-SP does at SNP_INIT: the table range is zeroed (every page
@@ -554,8 +560,24 @@ public sealed class RmpTable
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private RmpEntry ReadRaw(ulong pfn)
     {
+        // An entry is 16-byte aligned, so it never crosses a page; consecutive entries share the table page, whose
+        // frame is kept (frames never move) instead of being looked up per entry.
         var address = _entriesBase + pfn * RmpEntry.Size;
-        return new RmpEntry(_memory.ReadUInt64(address), _memory.ReadUInt64(address + 8));
+        var tablePage = address >> PhysicalMemory.PageShift;
+        if (tablePage != _framePage)
+        {
+            if (!_memory.TryGetFrame(tablePage, out var slab, out var offset))
+            {
+                return default; // an untouched table page reads as zeros (and may get a frame later: not kept)
+            }
+
+            _framePage = tablePage;
+            _frameSlab = slab;
+            _frameOffset = offset;
+        }
+
+        var entry = _frameSlab.AsSpan(_frameOffset + (int)(address & PhysicalMemory.PageOffsetMask), RmpEntry.Size);
+        return new RmpEntry(BinaryPrimitives.ReadUInt64LittleEndian(entry), BinaryPrimitives.ReadUInt64LittleEndian(entry[8..]));
     }
 
     private void WriteRaw(ulong pfn, RmpEntry entry)

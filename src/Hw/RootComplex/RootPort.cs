@@ -168,9 +168,16 @@ public sealed class RootPort : ILinkReceiver, ILinkSendRetry, ISimEventHandler, 
 
     /// <summary>When a write TLP that arrived at <paramref name="arrival"/> is committed (writes commit in order).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public SimTime CommitTime(SimTime arrival, in IommuTranslation t, int bytes)
+    public SimTime CommitTime(SimTime arrival, in IommuTranslation t, int bytes) => CommitTime(arrival, t.Latency, t.IsPrivate, bytes);
+
+    /// <summary>
+    /// As <see cref="CommitTime(SimTime, in IommuTranslation, int)"/> for a TLP whose translation took
+    /// <paramref name="translationLatency"/> (the burst level's later TLPs of a page: an IOTLB and RMP-cache hit).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public SimTime CommitTime(SimTime arrival, SimTime translationLatency, bool isPrivate, int bytes)
     {
-        var commit = arrival + t.Latency + WriteCost(bytes, t.IsPrivate);
+        var commit = arrival + translationLatency + WriteCost(bytes, isPrivate);
         if (commit < _lastCommit)
         {
             commit = _lastCommit;

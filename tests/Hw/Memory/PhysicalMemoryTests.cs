@@ -72,6 +72,21 @@ public sealed class PhysicalMemoryTests
     }
 
     [Fact]
+    public void TryGetFrame_UntouchedThenTouched_FindsThePageBytesOnlyOnceTouched()
+    {
+        var memory = new PhysicalMemory(1UL << 30);
+        const ulong address = (5 * Page) + 24;
+        Assert.False(memory.TryGetFrame(address / Page, out _, out _));
+
+        memory.WriteUInt64(address, 0x1122_3344_5566_7788);
+
+        Assert.True(memory.TryGetFrame(address / Page, out var slab, out var offset));
+        Assert.Equal(0x1122_3344_5566_7788UL, BitConverter.ToUInt64(slab, offset + 24));
+        memory.WriteUInt64(address, 42);
+        Assert.Equal(42UL, BitConverter.ToUInt64(slab, offset + 24)); // the frame is the page's storage, not a copy
+    }
+
+    [Fact]
     public void ReadUInt64_IsLittleEndian()
     {
         var memory = new PhysicalMemory(2UL << 20);

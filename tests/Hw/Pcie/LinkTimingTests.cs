@@ -64,6 +64,28 @@ public sealed class LinkTimingTests
         Assert.Equal((long)exact, sum);
     }
 
+    [Theory]
+    [InlineData(PcieGeneration.Gen3, 8, 4374L)]
+    [InlineData(PcieGeneration.Gen5, 16, 4374L)]
+    [InlineData(PcieGeneration.Gen1, 1, 1L)]
+    public void ExactRate_StepAdvances_EndWhereTheRationalTotalSays(PcieGeneration generation, int width, long bytes)
+    {
+        var rate = new LinkTiming(new LinkParameters { Generation = generation, Width = width }).ByteTime;
+        var step = rate.Step(bytes);
+        long carry = 0;
+        long sum = 0;
+        const long bursts = 100_000;
+        for (var i = 1; i <= bursts; i++)
+        {
+            sum += rate.Advance(in step, ref carry).Picoseconds;
+
+            // floor(i × bytes × num / den) and its remainder, computed independently with 128-bit arithmetic.
+            var exact = (Int128)i * bytes * rate.Numerator;
+            Assert.Equal((long)(exact / rate.Denominator), sum);
+            Assert.Equal((long)(exact % rate.Denominator), carry);
+        }
+    }
+
     [Fact]
     public void ExactRate_HugeByteCounts_UseWideArithmetic()
     {

@@ -184,6 +184,39 @@ public sealed class RmpAccessCheckTests : IDisposable
     }
 
     [Fact]
+    public void RmpCheck_EntryOnATablePageFirstReadUntouched_SeesTheEntryOnceWritten()
+    {
+        // 0x4000_0000 is 256 Ki pages up: its entry is on an RMP table page nothing has written yet (it reads as zeros).
+        const ulong far = 0x4000_0000;
+        using var p = new SnpPlatform(memorySize: 2UL << 30);
+        var map = p.CreateGuest(7);
+        Assert.Equal(RmpViolation.NotAssigned, p.Rmp.CheckGuestPrivate(far, 7, Gpa, 0, MemoryAccess.Read).Violation);
+
+        p.AssignPage(map, Gpa, far);
+
+        Assert.Equal(RmpViolation.None, p.Rmp.CheckGuestPrivate(far, 7, Gpa, 0, MemoryAccess.Read).Violation);
+    }
+
+    [Fact]
+    public void RmpCheck_AlternatingTablePages_EachPageGetsItsOwnEntry()
+    {
+        // A one-entry cache misses on every change of page; the two entries sit on different RMP table pages (16-byte
+        // entries, 256 per 4 KiB table page: pages 1 MiB apart).
+        using var p = new SnpPlatform(rmpCacheEntries: 1);
+        var seven = p.CreateGuest(7);
+        var eight = p.CreateGuest(8);
+        p.AssignPage(seven, Gpa, Page);
+        p.AssignPage(eight, Gpa, Page + 0x10_0000);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(RmpViolation.None, p.Rmp.CheckGuestPrivate(Page, 7, Gpa, 0, MemoryAccess.Write).Violation);
+            Assert.Equal(RmpViolation.AsidMismatch, p.Rmp.CheckGuestPrivate(Page + 0x10_0000, 7, Gpa, 0, MemoryAccess.Write).Violation);
+            Assert.Equal(RmpViolation.None, p.Rmp.CheckGuestPrivate(Page + 0x10_0000, 8, Gpa, 0, MemoryAccess.Write).Violation);
+        }
+    }
+
+    [Fact]
     public void RmpCheck_MissThenHit_CostsAnEntryReadOnlyOnTheMiss()
     {
         var map = _p.CreateGuest(7);

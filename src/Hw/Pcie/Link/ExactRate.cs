@@ -70,6 +70,41 @@ public readonly record struct ExactRate
         return AdvanceWide(bytes, ref carry);
     }
 
+    /// <summary>
+    /// <paramref name="bytes"/>' serialisation time split once into whole picoseconds and a remainder (in units of
+    /// 1/<see cref="Denominator"/> ps), for <see cref="Advance(in ExactRateStep, ref long)"/>: a sender that repeats a
+    /// size (a burst-level job) pays the 64-bit division once per size instead of once per burst.
+    /// </summary>
+    public ExactRateStep Step(long bytes)
+    {
+        long remainder = 0;
+        var whole = Advance(bytes, ref remainder);
+        return new ExactRateStep(bytes, whole, remainder);
+    }
+
+    /// <summary>
+    /// The same as <see cref="Advance(long, ref long)"/> for <paramref name="step"/>'s byte count: whole + remainder + carry
+    /// is below whole + 2 ps (remainder and carry are each below one picosecond), so at most one picosecond carries over.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public SimTime Advance(in ExactRateStep step, ref long carry)
+    {
+        if (Denominator > long.MaxValue / 2)
+        {
+            return Advance(step.Bytes, ref carry); // remainder + carry could overflow: divide exactly
+        }
+
+        var sum = carry + step.Remainder;
+        if (sum >= Denominator)
+        {
+            carry = sum - Denominator;
+            return new SimTime(step.Whole.Picoseconds + 1);
+        }
+
+        carry = sum;
+        return step.Whole;
+    }
+
     private SimTime AdvanceWide(long bytes, ref long carry)
     {
         var total = ((Int128)bytes * Numerator) + carry;
@@ -80,3 +115,9 @@ public readonly record struct ExactRate
 
     public override string ToString() => $"{PicosecondsPerByte:0.######} ps/B ({Numerator}/{Denominator})";
 }
+
+/// <summary>A byte count's serialisation time from a standing start, split by <see cref="ExactRate.Step"/>.</summary>
+/// <param name="Bytes">The byte count.</param>
+/// <param name="Whole">Whole picoseconds (<c>floor(Bytes × Numerator / Denominator)</c>).</param>
+/// <param name="Remainder">What is left, in units of 1/Denominator ps (below Denominator).</param>
+public readonly record struct ExactRateStep(long Bytes, SimTime Whole, long Remainder);

@@ -38,12 +38,18 @@ public sealed class LinkPort : ISimEventHandler
     private long _serializing;
 
     private CreditReturn[] _returns = new CreditReturn[64];
-    private readonly PacingMemo[] _pacing = new PacingMemo[3];
+    // Two shapes per flow-control class: a device's posted bursts alternate between with and without an IDE Sync.
+    private readonly PacingMemo[] _pacing = new PacingMemo[6];
     private long _returnHead;
     private long _returnTail;
 
     private SimTime _busyUntil;
     private long _carry;
+
+    // The last two burst sizes, split once (a burst-level job repeats its sizes, posted bursts with and without an
+    // IDE Sync: no 64-bit division per burst).
+    private ExactRateStep _burstStep = new(-1, SimTime.Zero, 0);
+    private ExactRateStep _previousBurstStep = new(-1, SimTime.Zero, 0);
 
     private bool _retryWanted;
     private FlowControlType _blockedType;
@@ -123,7 +129,8 @@ public sealed class LinkPort : ISimEventHandler
 
             _creditLimitHeader[t] = credits.Header((FlowControlType)t);
             _creditLimitData[t] = credits.Data((FlowControlType)t);
-            _pacing[t] = default;
+            _pacing[2 * t] = default;
+            _pacing[(2 * t) + 1] = default;
         }
     }
 
@@ -231,17 +238,34 @@ public sealed class LinkPort : ISimEventHandler
     /// than fit in one credit round trip (transmit pipeline, serialisation, propagation, receive pipeline, credit return
     /// latency; <see cref="LinkTiming.CreditLimitedInterval"/>), the burst lasts a TLP per round trip / TLPs in flight.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public BurstReservation ReserveBurst(SimTime earliest, long wireBytes, long tlps, long payloadBytes, FlowControlType type) =>
+        Reserve(earliest, wireBytes, tlps, payloadBytes, Pacing(wireBytes, tlps, payloadBytes, type));
+
+    /// <summary>The shortest a burst of this shape may last under the peer's credits (zero when they do not limit it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SimTime Pacing(long wireBytes, long tlps, long payloadBytes, FlowControlType type)
     {
-        // Bursts of a job repeat the same shape: the pacing is worked out once per shape.
-        ref var memo = ref _pacing[(int)type];
+        // Bursts of a job repeat the same shapes: the pacing is worked out once per shape.
+        ref var memo = ref _pacing[2 * (int)type];
         var pipelines = TransmitPipelineLatency + Peer.ReceivePipelineLatency;
         if (memo.WireBytes == wireBytes && memo.Tlps == tlps && memo.PayloadBytes == payloadBytes && memo.Pipelines == pipelines)
         {
-            return Reserve(earliest, wireBytes, tlps, payloadBytes, memo.Minimum);
+            return memo.Minimum;
         }
 
+        ref var previous = ref _pacing[(2 * (int)type) + 1];
+        if (previous.WireBytes == wireBytes && previous.Tlps == tlps && previous.PayloadBytes == payloadBytes && previous.Pipelines == pipelines)
+        {
+            return previous.Minimum;
+        }
+
+        return RememberPacing(wireBytes, tlps, payloadBytes, type, pipelines);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private SimTime RememberPacing(long wireBytes, long tlps, long payloadBytes, FlowControlType type, SimTime pipelines)
+    {
         var minimum = SimTime.Zero;
         if (tlps > 0)
         {
@@ -258,18 +282,24 @@ public sealed class LinkPort : ISimEventHandler
             }
         }
 
-        memo = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
-        return Reserve(earliest, wireBytes, tlps, payloadBytes, minimum);
+        _pacing[(2 * (int)type) + 1] = _pacing[2 * (int)type];
+        _pacing[2 * (int)type] = new PacingMemo(wireBytes, tlps, payloadBytes, pipelines, minimum);
+        return minimum;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private BurstReservation Reserve(SimTime earliest, long wireBytes, long tlps, long payloadBytes, SimTime minimumDuration)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(wireBytes);
         var now = SimTime.Max(_scheduler.Now, earliest);
         var start = SimTime.Max(now + TransmitPipelineLatency, _busyUntil);
         LastAdmittedStart = start;
-        var duration = _byteTime.Advance(wireBytes, ref _carry);
+        if (_burstStep.Bytes != wireBytes)
+        {
+            SwitchBurstStep(wireBytes);
+        }
+
+        var duration = _byteTime.Advance(in _burstStep, ref _carry);
         var end = start + SimTime.Max(duration, minimumDuration);
         _busyUntil = end;
         var s = Statistics;
@@ -282,6 +312,10 @@ public sealed class LinkPort : ISimEventHandler
         s.BusyPicoseconds += duration.Picoseconds;
         return new BurstReservation(start, end, end + _timing.Parameters.PropagationLatency + Peer.ReceivePipelineLatency);
     }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void SwitchBurstStep(long wireBytes) =>
+        (_burstStep, _previousBurstStep) = (_previousBurstStep.Bytes == wireBytes ? _previousBurstStep : _byteTime.Step(wireBytes), _burstStep);
 
     /// <summary>
     /// Called by the owner of this port (as a receiver with <see cref="ManualCreditReturn"/>) when it frees buffer space:
