@@ -215,8 +215,12 @@ public static class ScenarioRunner
         r.Add("host.payload_gbytes_per_s", stats.Bytes / hostSeconds / 1e9, "GB/s", "DMA payload moved per host second (functional mode: real bytes through real cryptography)");
         r.Add("sim.realtime_factor", simTime.TotalSeconds / hostSeconds, "1", "Simulated seconds per host second of the DMA phase (≥ 1: faster than real time)");
         r.Add("sim.events_per_s", events / hostSeconds, "{event}/s", "Scheduler events per host second");
-        r.Add("sim.workers", hw.Configuration.Fidelity == SimulationFidelity.Burst ? hw.Configuration.Workers : 1, "{thread}",
-            "Threads of the burst level's data path (functional: device side and host side; timing: link planning and write completion)");
+        var c = hw.Configuration;
+        var workers = c.Fidelity != SimulationFidelity.Burst ? 1
+            : c.Crypto == CryptoMode.Functional ? c.Workers
+            : c.OffloadTimingWrites ? c.Workers : 1;
+        r.Add("sim.workers", workers, "{thread}",
+            "Threads of the burst level's data path (functional: device side and host side; timing: planning, plus write completion when offloaded)");
     }
 
     /// <summary>

@@ -34,6 +34,8 @@ internal sealed class DmaDataPipeline : IDisposable
     private readonly Stack<DmaBatch> _idle = new();
     private readonly Channel<DmaBatch>? _full;
     private readonly Channel<DmaBatch>? _free;
+    private readonly BatchReader? _submitted;
+    private readonly BatchReader? _returned;
     private readonly Thread? _worker;
     private int _created;
     private int _inFlight;
@@ -51,6 +53,8 @@ internal sealed class DmaDataPipeline : IDisposable
         {
             _full = Channel.CreateBounded<DmaBatch>(new BoundedChannelOptions(Batches) { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
             _free = Channel.CreateUnbounded<DmaBatch>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true, AllowSynchronousContinuations = true });
+            _submitted = new BatchReader(_full.Reader);
+            _returned = new BatchReader(_free.Reader);
             _worker = new Thread(WorkerLoop) { IsBackground = true, Name = "sevtio-dma-consumer" };
             _worker.Start();
         }
@@ -126,20 +130,21 @@ internal sealed class DmaDataPipeline : IDisposable
         {
             _full!.Writer.TryComplete();
             _worker!.Join();
+            _submitted!.Dispose();
+            _returned!.Dispose();
         }
     }
 
     private DmaBatch WaitForReturn()
     {
-        var batch = Take(_free!.Reader) ?? throw new InvalidOperationException("the DMA data path's worker stopped");
+        var batch = _returned!.Take() ?? throw new InvalidOperationException("the DMA data path's worker stopped");
         _inFlight--;
         return batch;
     }
 
     private void WorkerLoop()
     {
-        var reader = _full!.Reader;
-        while (Take(reader) is { } batch)
+        while (_submitted!.Take() is { } batch)
         {
             try
             {
@@ -155,30 +160,55 @@ internal sealed class DmaDataPipeline : IDisposable
     }
 
     /// <summary>
-    /// The next batch from <paramref name="reader"/>: spins briefly first (the other side usually hands one over within
-    /// microseconds), then blocks; null once the channel is completed and empty.
+    /// One side's end of a channel: the next batch, spinning briefly first (the other side usually hands one over within
+    /// microseconds), then blocking on an event the channel's completion sets — without the task a
+    /// <c>WaitToReadAsync().AsTask()</c> would allocate per wait.
     /// </summary>
-    private static DmaBatch? Take(ChannelReader<DmaBatch> reader)
+    private sealed class BatchReader : IDisposable
     {
-        var spinner = default(SpinWait);
-        while (true)
+        private readonly ChannelReader<DmaBatch> _reader;
+        private readonly ManualResetEventSlim _ready = new(false);
+        private readonly Action _wake;
+
+        public BatchReader(ChannelReader<DmaBatch> reader)
         {
-            if (reader.TryRead(out var batch))
-            {
-                return batch;
-            }
+            _reader = reader;
+            _wake = _ready.Set;
+        }
 
-            if (spinner.Count < SpinsBeforeBlocking)
+        /// <summary>The next batch; null once the channel is completed and empty.</summary>
+        public DmaBatch? Take()
+        {
+            var spinner = default(SpinWait);
+            while (true)
             {
-                spinner.SpinOnce(sleep1Threshold: -1);
-                continue;
-            }
+                if (_reader.TryRead(out var batch))
+                {
+                    return batch;
+                }
 
-            if (!reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-            {
-                return null;
+                if (spinner.Count < SpinsBeforeBlocking)
+                {
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                    continue;
+                }
+
+                var waiting = _reader.WaitToReadAsync().GetAwaiter();
+                if (!waiting.IsCompleted)
+                {
+                    _ready.Reset();
+                    waiting.UnsafeOnCompleted(_wake);
+                    _ready.Wait();
+                }
+
+                if (!waiting.GetResult())
+                {
+                    return null;
+                }
             }
         }
+
+        public void Dispose() => _ready.Dispose();
     }
 
     private void Consume(DmaBatch batch)
