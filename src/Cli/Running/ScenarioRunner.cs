@@ -216,11 +216,9 @@ public static class ScenarioRunner
         r.Add("sim.realtime_factor", simTime.TotalSeconds / hostSeconds, "1", "Simulated seconds per host second of the DMA phase (≥ 1: faster than real time)");
         r.Add("sim.events_per_s", events / hostSeconds, "{event}/s", "Scheduler events per host second");
         var c = hw.Configuration;
-        var workers = c.Fidelity != SimulationFidelity.Burst ? 1
-            : c.Crypto == CryptoMode.Functional ? c.Workers
-            : c.OffloadTimingWrites ? c.Workers : 1;
+        var workers = c.Fidelity == SimulationFidelity.Burst && c.Crypto == CryptoMode.Functional ? c.Workers : 1;
         r.Add("sim.workers", workers, "{thread}",
-            "Threads of the burst level's data path (functional: device side and host side; timing: planning, plus write completion when offloaded)");
+            "Threads of the burst level's data path (functional: device side and host side; timing and packet level: the simulation thread)");
     }
 
     /// <summary>

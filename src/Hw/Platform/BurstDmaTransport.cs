@@ -30,9 +30,10 @@ namespace SevTio.Hw.Platform;
 /// <para>Functional mode moves real bytes through real cryptography: each transfer's TLPs are built from device
 /// memory and sealed by the device's IDE stream, then verified and written by the root port (fused decrypt → memory
 /// encrypt); read completions are read from memory and sealed by the root port, then verified and stored in device
-/// memory — through <see cref="DmaDataPipeline"/>, on one or two threads. Timing mode does no cipher work and copies
-/// nothing; with two workers and <see cref="PlatformConfiguration.OffloadTimingWrites"/> the second completes planned
-/// writes (<see cref="WritePlan"/>: IOMMU, commit times, latency), which nothing on the link waits for.</para>
+/// memory — through <see cref="DmaDataPipeline"/>, on one or two threads. Timing mode does no cipher work, copies
+/// nothing and runs on the simulation thread alone: completing planned writes on a second thread cost more in hand-offs
+/// than it saved on a 2-core host (BenchmarkDotNet TimingBulkWrite ≈ 17 ms offloaded against 9 ms inline), and the
+/// worker's IOMMU and RMP-cache work would have needed a fence against guest-CPU RMP checks during a data phase.</para>
 /// </remarks>
 public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDisposable
 {
@@ -51,7 +52,6 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private readonly LinkPort _down;
     private readonly bool _functional;
     private readonly DmaDataPipeline? _pipeline;
-    private readonly bool _offloadWrites;
     private readonly TransferCostCache _writeCosts;
     private readonly TransferCostCache _requestCosts;
     private readonly TransferCostCache _completionCosts;
@@ -110,13 +110,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     /// <param name="functional">Real bytes and cryptography, or lengths and timing only.</param>
     /// <param name="repeatTranslationLatency">What a translation of a page already translated costs (IOTLB hit plus RMP-cache hit).</param>
     /// <param name="workers">1: the functional data path runs inline; 2: its consuming side runs on a worker thread.</param>
-    /// <param name="offloadTimingWrites">
-    /// Timing mode with two workers: the worker completes planned writes (IOMMU, commit times, latency) while this
-    /// thread plans the next ones. Off unless asked for: measured on a shared 2-core host it cost more than it saved
-    /// (BenchmarkDotNet TimingBulkWrite ≈ 17 ms offloaded against 10–12 ms inline and 8.4 ms on one thread: the hand-offs
-    /// and the worker's spinning compete with the planner for the cores). Simulated results are the same either way.
-    /// </param>
-    public BurstDmaTransport(TdispDevice device, RootPort root, PcieLink link, bool functional, SimTime repeatTranslationLatency, int workers = 1, bool offloadTimingWrites = false)
+    public BurstDmaTransport(TdispDevice device, RootPort root, PcieLink link, bool functional, SimTime repeatTranslationLatency, int workers = 1)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(root);
@@ -147,11 +141,9 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         };
         device.Ide.AttachTiming(_up);
 
-        // Functional mode completes writes here: its TLPs need the translations to be built.
-        _offloadWrites = !functional && workers >= 2 && offloadTimingWrites;
-        if (functional || _offloadWrites)
+        if (functional)
         {
-            _pipeline = new DmaDataPipeline(root, device, this, workers, _mps);
+            _pipeline = new DmaDataPipeline(root, device, workers, _mps);
         }
     }
 
@@ -457,8 +449,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
     /// <summary>
     /// Plans one write transfer: its link reservation (the part the link's timing depends on). The rest — translation
-    /// per page, commit times, latency — follows in <see cref="CompleteWrite"/>, inline or, in timing mode with two
-    /// workers, on the worker (posted writes: nothing on the link waits for it).
+    /// per page, commit times, latency — follows in <see cref="CompleteWrite"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     [SkipLocalsInit]
@@ -489,25 +480,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         }
 
         var plan = new WritePlan(address, size, cost.WireBytes, _job.DeviceOffsetOf(index), sent, sent.Start - _up.TransmitPipelineLatency, tee);
-        if (_offloadWrites)
-        {
-            var batch = Batch(DmaBatchKind.WritePlans);
-            batch.Plans[batch.Count++] = plan;
-            if (batch.Count >= DmaBatch.SubmitThreshold)
-            {
-                SubmitBatch();
-            }
-
-            return;
-        }
-
         CompleteWrite(in plan);
     }
 
     /// <summary>The root-port side of a planned write: the IOMMU per page, in-order commit times, the transfer's latency, and (functional) its TLPs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     [SkipLocalsInit]
-    internal void CompleteWrite(in WritePlan plan)
+    private void CompleteWrite(in WritePlan plan)
     {
         var side = _completion;
         var root = side.Root;
@@ -567,9 +546,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     }
 
     /// <summary>
-    /// What <see cref="CompleteWrite"/> reads and keeps, in an object of its own: with two workers the worker completes
-    /// writes while the simulation thread plans the next ones, and the planner's per-transfer fields (index, counters,
-    /// Sync count) must not share cache lines with it, or they move between the cores on every transfer.
+    /// What <see cref="CompleteWrite"/> reads and keeps (the root-port side of a planned write), grouped in an object of
+    /// its own, apart from the planner's per-transfer fields.
     /// </summary>
     private sealed class WriteCompletion
     {

@@ -12,8 +12,6 @@ internal enum DmaBatchKind : byte
     /// <summary>Host → device completions: the device verifies them and copies their data into device memory.</summary>
     Completions,
 
-    /// <summary>Planned write transfers (timing mode): the worker does their translations, commit times and latency.</summary>
-    WritePlans,
 }
 
 /// <summary>
@@ -32,11 +30,8 @@ internal sealed class DmaBatch(int maxPayloadBytes)
 
     public int Count;
 
-    /// <summary>TLP slots, created on first use (a batch of write plans needs none), with buffers for the link's MPS.</summary>
+    /// <summary>TLP slots, created on first use, with buffers for the link's MPS.</summary>
     public readonly Tlp[] Tlps = new Tlp[Capacity];
-
-    /// <summary>Write plans (<see cref="DmaBatchKind.WritePlans"/>).</summary>
-    public readonly WritePlan[] Plans = new WritePlan[Capacity];
 
     /// <summary>Writes: where the TLP goes (HPA of its first enabled byte, private or shared).</summary>
     public readonly IommuTranslation[] Translations = new IommuTranslation[Capacity];

@@ -15,9 +15,7 @@ namespace SevTio.Hw.Platform;
 /// </summary>
 /// <remarks>
 /// The worker touches only the receiving IDE port, memory pages and device memory; no simulated time or decision
-/// depends on it, so a run's simulated figures are identical with one worker (everything inline) and two. In timing
-/// mode it completes planned writes instead (<see cref="WritePlan"/>: IOMMU, commit times, latency statistics), which
-/// nothing on the link waits for; it then owns the IOMMU and the root port's commit order until the next drain.
+/// depends on it, so a run's simulated figures are identical with one worker (everything inline) and two.
 /// <see cref="Drain"/> is the fence: the simulation thread calls it before it reads or writes memory the worker may use
 /// (the job's completion record, the next descriptor), so software and the model see a consistent memory.
 /// </remarks>
@@ -28,7 +26,6 @@ internal sealed class DmaDataPipeline : IDisposable
 
     private readonly RootPort _root;
     private readonly TdispDevice _device;
-    private readonly BurstDmaTransport _transport;
     private readonly bool _threaded;
     private readonly int _maxPayloadBytes;
     private readonly Stack<DmaBatch> _idle = new();
@@ -42,12 +39,11 @@ internal sealed class DmaDataPipeline : IDisposable
     private Exception? _failure;
 
     /// <param name="maxPayloadBytes">The link's MPS: the largest payload of a TLP in a batch.</param>
-    public DmaDataPipeline(RootPort root, TdispDevice device, BurstDmaTransport transport, int workers, int maxPayloadBytes)
+    public DmaDataPipeline(RootPort root, TdispDevice device, int workers, int maxPayloadBytes)
     {
         _maxPayloadBytes = maxPayloadBytes;
         _root = root;
         _device = device;
-        _transport = transport;
         _threaded = workers >= 2;
         if (_threaded)
         {
@@ -213,17 +209,6 @@ internal sealed class DmaDataPipeline : IDisposable
 
     private void Consume(DmaBatch batch)
     {
-        if (batch.Kind == DmaBatchKind.WritePlans)
-        {
-            for (var i = 0; i < batch.Count; i++)
-            {
-                _transport.CompleteWrite(in batch.Plans[i]);
-            }
-
-            Interlocked.Increment(ref BatchesConsumed);
-            return;
-        }
-
         var sink = new ConsumeSink(this, batch);
         var port = batch.Kind == DmaBatchKind.Writes ? _root.Ide : _device.Ide;
         for (var i = 0; i < batch.Count; i++)

@@ -49,13 +49,6 @@ public sealed record PlatformConfiguration
     /// <summary>Threads of the burst level's functional data path: 1 (inline) or 2. Simulated results do not depend on it.</summary>
     public int Workers { get; init; } = 2;
 
-    /// <summary>
-    /// Timing mode with two workers: the second completes planned writes while the first plans (see
-    /// <see cref="BurstDmaTransport"/>). Off by default: on a shared 2-core host the hand-offs cost more than they save.
-    /// Simulated results do not depend on it.
-    /// </summary>
-    public bool OffloadTimingWrites { get; init; }
-
     /// <summary><c>seed</c>: IDE keys, memory keys and random placement derive from it.</summary>
     public ulong Seed { get; init; } = 1;
 

@@ -102,7 +102,7 @@ public sealed class SevTioPlatform : IDisposable
         }
         else
         {
-            var burst = new BurstDmaTransport(Device, RootPort, Link, functional, Iommu.Configuration.IotlbHitLatency + Rmp.Configuration.CacheHitLatency, c.Workers, c.OffloadTimingWrites);
+            var burst = new BurstDmaTransport(Device, RootPort, Link, functional, Iommu.Configuration.IotlbHitLatency + Rmp.Configuration.CacheHitLatency, c.Workers);
             Device.Dma.Transport = burst;
             BurstTransport = burst;
             if (c.TlpCorruptionRate + c.TlpDropRate > 0)
