@@ -565,15 +565,14 @@ public sealed class IdeStream : IDisposable
         Span<byte> nonce = stackalloc byte[AesGcm256.NonceSize];
         WriteNonce(counter, nonce);
 
-        // The P bit must match the stream's PCRC setting for a unit with payload (checked after the MAC, which covers it).
         var pcrcExpected = _settings.PcrcEnabled && unitPayload > 0;
 
         // A unit of one TLP going whole to the store: every check after the MAC passes (no PCRC expected or present), so the
         // MAC can be checked in the pass that stores it. Otherwise GHASH runs over the ciphertext first: the MAC is checked
         // before any byte is decrypted.
-        var stored = store.Key is not null && unit.Count == 0 && !pcrcExpected && !prefix.PcrcPresent &&
-                     payloadBytes > 0 && payloadBytes == store.Destination.Length;
-        var verified = stored
+        var fused = store.Key is not null && unit.Count == 0 && !pcrcExpected && !prefix.PcrcPresent &&
+                    payloadBytes > 0 && payloadBytes == store.Destination.Length;
+        var verified = fused
             ? FusedCrypto.OpenToEncryptedMemory(cipher, nonce, tlp.AdditionalData, tlp.Payload, tlp.Mac, store.Key!, store.PhysicalAddress, store.Destination)
             : VerifyUnit(cipher, nonce, unit, tlp);
         if (!verified)
@@ -583,6 +582,8 @@ public sealed class IdeStream : IDisposable
         }
 
         slot.Next = counter + 1;
+
+        // The P bit must match the stream's PCRC setting for a unit with payload (checked after the MAC, which covers it).
         if (prefix.PcrcPresent != pcrcExpected)
         {
             return Reject(pcrcExpected ? IdeCheckFailure.PcrcCheckFailed : IdeCheckFailure.PcrcBitMismatch, tlp, unit, ref sink);
@@ -647,7 +648,7 @@ public sealed class IdeStream : IDisposable
                 Statistics.SyncMessagesReceived++;
             }
 
-            sink.OnVerified(new IdeVerifiedSegment(t, cipher, counter, segmentOffset, plaintext, StreamId, stored));
+            sink.OnVerified(new IdeVerifiedSegment(t, cipher, counter, segmentOffset, plaintext, StreamId, isStored: fused));
 
             segmentOffset += length;
         }
