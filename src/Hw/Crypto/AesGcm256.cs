@@ -171,11 +171,7 @@ public sealed class AesGcm256 : IDisposable
             return OpenStitched(n, ciphertext, tag, plaintext, associatedData);
         }
 
-        Span<byte> expected = stackalloc byte[16];
-        ComputeTag(n, associatedData, ciphertext, expected);
-        var match = ConstantTime.TagEquals(expected[..tag.Length], tag);
-        expected.Clear();
-        if (!match)
+        if (!CheckTag(n, associatedData, ciphertext, tag))
         {
             return false;
         }
@@ -207,10 +203,7 @@ public sealed class AesGcm256 : IDisposable
         var y = HashPadded(Vector128<ulong>.Zero, associatedData, ref powers);
         y = CtrDecryptAndHash(GcmKernels.ReversedCounter(n, GcmNonce.PayloadCounter(0)), ciphertext, scratch, y, ref powers);
         var encryptedJ0 = EncryptCounterBlock(n, GcmNonce.J0Counter);
-        Span<byte> expected = stackalloc byte[16];
-        GcmKernels.Tag(y, encryptedJ0, associatedData.Length, ciphertext.Length, ref powers).CopyTo(expected);
-        var match = ConstantTime.TagEquals(expected[..tag.Length], tag);
-        expected.Clear();
+        var match = TagMatches(GcmKernels.Tag(y, encryptedJ0, associatedData.Length, ciphertext.Length, ref powers), tag);
         if (match)
         {
             scratch.CopyTo(plaintext);
@@ -551,9 +544,29 @@ public sealed class AesGcm256 : IDisposable
                 ide, counter, data, tweak, address, ref src, ref dst, length, y, ref powers),
         };
 
+        return TagMatches(GcmKernels.Tag(y, encryptedJ0, associatedData.Length, length, ref powers), tag);
+    }
+
+    /// <summary>Whether the tag of (A, C) under the nonce starts with <paramref name="tag"/> (12..16 bytes, constant time); decrypts nothing.</summary>
+    [SkipLocalsInit]
+    internal bool CheckTag(in GcmNonce nonce, ReadOnlySpan<byte> associatedData, ReadOnlySpan<byte> ciphertext, ReadOnlySpan<byte> tag)
+    {
         Span<byte> expected = stackalloc byte[16];
-        GcmKernels.Tag(y, encryptedJ0, associatedData.Length, length, ref powers).CopyTo(expected);
-        return ConstantTime.TagEquals(expected[..tag.Length], tag);
+        ComputeTag(nonce, associatedData, ciphertext, expected);
+        var match = ConstantTime.TagEquals(expected[..tag.Length], tag);
+        expected.Clear();
+        return match;
+    }
+
+    /// <summary>Whether the computed 16-byte tag starts with <paramref name="tag"/> (constant time); the copy is wiped.</summary>
+    [SkipLocalsInit]
+    private static bool TagMatches(Vector128<byte> computed, ReadOnlySpan<byte> tag)
+    {
+        Span<byte> expected = stackalloc byte[16];
+        computed.CopyTo(expected);
+        var match = ConstantTime.TagEquals(expected[..tag.Length], tag);
+        expected.Clear();
+        return match;
     }
 
     /// <summary>The fused DMA-read kernel with this context's GHASH shape (Intrinsics backend, memory key on AES-NI).</summary>

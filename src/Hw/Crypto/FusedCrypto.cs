@@ -99,9 +99,7 @@ public static class FusedCrypto
             return true;
         }
 
-        Span<byte> expected = stackalloc byte[16];
-        ide.ComputeTag(n, associatedData, ideCiphertext, expected);
-        if (!ConstantTime.TagEquals(expected[..tag.Length], tag))
+        if (!ide.CheckTag(n, associatedData, ideCiphertext, tag))
         {
             return false;
         }

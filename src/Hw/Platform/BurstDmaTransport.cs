@@ -60,7 +60,12 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private readonly int _mps;
     private readonly int _mrrs;
     private long[] _tagFree = [];
-    private readonly WriteCompletion _completion;
+    private readonly SimTime _repeatTranslation;
+    private readonly int _mpsShift;
+    private long _proportionWire = -1;
+    private long _proportionThrough;
+    private long _proportionPayload;
+    private SimTime _proportion;
 
     private IdeLinkOverhead _posted;
     private IdeLinkOverhead _nonPosted;
@@ -128,17 +133,8 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _writeCosts = new TransferCostCache((a, n) => _timing.WriteCost(a, n, _posted));
         _requestCosts = new TransferCostCache((a, n) => _timing.ReadRequestCost(a, n, _nonPosted));
         _completionCosts = new TransferCostCache((a, n) => _timing.CompletionCost(a, n, _completions));
-        _completion = new WriteCompletion
-        {
-            Root = root,
-            Statistics = device.Dma.Statistics,
-            ByteTime = link.Timing.ByteTime,
-            RepeatTranslation = repeatTranslationLatency,
-            RequesterId = device.Dma.RequesterId,
-            Functional = functional,
-            Mps = _mps,
-            MpsShift = System.Numerics.BitOperations.Log2((uint)_mps),
-        };
+        _mpsShift = System.Numerics.BitOperations.Log2((uint)_mps);
+        _repeatTranslation = repeatTranslationLatency;
         device.Ide.AttachTiming(_up);
 
         if (functional)
@@ -488,8 +484,6 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     [SkipLocalsInit]
     private void CompleteWrite(in WritePlan plan)
     {
-        var side = _completion;
-        var root = side.Root;
         var sent = plan.Sent;
         var size = plan.Size;
         var flight = sent.Arrival - sent.End;
@@ -501,17 +495,17 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         while (remaining > 0)
         {
             var segment = (int)Math.Min(remaining, PhysicalMemory.PageSize - (long)(page & PhysicalMemory.PageOffsetMask));
-            var t = root.Translate(side.RequesterId, page, segment, MemoryAccess.Write, plan.Tee, plan.Tee ? side.TeeStreamId : -1);
-            var first = Math.Min(segment, side.Mps);
-            var last = segment - (((segment - 1) >> side.MpsShift) << side.MpsShift);
+            var t = _root.Translate(_client.RequesterId, page, segment, MemoryAccess.Write, plan.Tee, plan.Tee ? _teeStreamId : -1);
+            var first = Math.Min(segment, _mps);
+            var last = segment - (((segment - 1) >> _mpsShift) << _mpsShift);
             if (t.Allowed)
             {
-                var firstArrival = through + first == size ? sent.Arrival : sent.Start + side.Proportion(plan.WireBytes, through + first, size) + flight;
-                commit = root.CommitTime(firstArrival, in t, first);
+                var firstArrival = through + first == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + first, size) + flight;
+                commit = _root.CommitTime(firstArrival, in t, first);
                 if (segment > first)
                 {
-                    var lastArrival = through + segment == size ? sent.Arrival : sent.Start + side.Proportion(plan.WireBytes, through + segment, size) + flight;
-                    commit = root.CommitTime(lastArrival, side.RepeatTranslation, t.IsPrivate, last);
+                    var lastArrival = through + segment == size ? sent.Arrival : sent.Start + Proportion(plan.WireBytes, through + segment, size) + flight;
+                    commit = _root.CommitTime(lastArrival, _repeatTranslation, t.IsPrivate, last);
                 }
             }
             else
@@ -519,7 +513,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 committed = false;
             }
 
-            if (side.Functional)
+            if (_functional)
             {
                 ProduceWrites(page, segment, plan.DeviceOffset + through, in t, plan.Tee, NextSegmentPayload(page + (ulong)segment, remaining - segment));
             }
@@ -529,61 +523,40 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
             remaining -= segment;
         }
 
-        if (side.Functional && _transferLost)
+        if (_functional && _transferLost)
         {
             _transferLost = false;
             TransfersLostToFaults++;
-            side.Statistics.TransfersFailed++;
+            _client.Statistics.TransfersFailed++;
         }
         else if (committed)
         {
-            side.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
+            _client.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
         }
         else
         {
-            side.Statistics.TransfersFailed++;
+            _client.Statistics.TransfersFailed++;
         }
     }
 
     /// <summary>
-    /// What <see cref="CompleteWrite"/> reads and keeps (the root-port side of a planned write), grouped in an object of
-    /// its own, apart from the planner's per-transfer fields.
+    /// Serialisation time of the share of a burst's wire bytes up to <paramref name="payloadThrough"/> payload bytes
+    /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31 for a
+    /// transfer of at most 1 GiB, so the product fits in 64 bits. Remembered: a job repeats its shapes.
     /// </summary>
-    private sealed class WriteCompletion
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private SimTime Proportion(long wireBytes, long payloadThrough, long payload)
     {
-        public required RootPort Root;
-        public required DmaStatistics Statistics;
-        public required ExactRate ByteTime;
-        public required SimTime RepeatTranslation;
-        public required ushort RequesterId;
-        public required bool Functional;
-        public required int Mps;
-        public required int MpsShift;
-        public int TeeStreamId = -1;
-        private long _proportionWire = -1;
-        private long _proportionThrough;
-        private long _proportionPayload;
-        private SimTime _proportion;
-
-        /// <summary>
-        /// Serialisation time of the share of a burst's wire bytes up to <paramref name="payloadThrough"/> payload bytes
-        /// (arrival estimates inside a burst; the burst's end itself is exact). Wire bytes and payload stay below 2^31
-        /// for a transfer of at most 1 GiB, so the product fits in 64 bits. Remembered: a job repeats its shapes.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public SimTime Proportion(long wireBytes, long payloadThrough, long payload)
+        if (wireBytes == _proportionWire && payloadThrough == _proportionThrough && payload == _proportionPayload)
         {
-            if (wireBytes == _proportionWire && payloadThrough == _proportionThrough && payload == _proportionPayload)
-            {
-                return _proportion;
-            }
-
-            _proportionWire = wireBytes;
-            _proportionThrough = payloadThrough;
-            _proportionPayload = payload;
-            _proportion = ByteTime.TimeFor(wireBytes * payloadThrough / payload);
             return _proportion;
         }
+
+        _proportionWire = wireBytes;
+        _proportionThrough = payloadThrough;
+        _proportionPayload = payload;
+        _proportion = _timing.ByteTime.TimeFor(wireBytes * payloadThrough / payload);
+        return _proportion;
     }
 
     private void BeginRead(long index, bool tee)
@@ -700,7 +673,6 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
 
         // T=1 requests travel on the device's stream: the IOMMU checks the sDTE names it, as it does for each TLP at packet level.
         _teeStreamId = _deviceStream?.StreamId ?? -1;
-        _completion.TeeStreamId = _teeStreamId;
 
         _rootStream = _deviceStream is null ? null : _root.Ide.FindStream(_deviceStream.StreamId);
         if (_linkFailed && (_rootStream is null || _rootStream.State == IdeStreamState.Secure))
