@@ -45,6 +45,42 @@ public sealed class DmaStatistics
     /// <summary>Payload bytes moved in both directions.</summary>
     public long Bytes => BytesWritten + BytesRead;
 
+    /// <summary>
+    /// Records <paramref name="count"/> finished transfers of <paramref name="bytes"/> each and the same latency, the
+    /// first issued at <paramref name="firstIssued"/> and the last done at <paramref name="lastDone"/>: what as many
+    /// <see cref="RecordTransfer"/> calls record (a burst-level data phase records a run of equal transfers at once).
+    /// </summary>
+    public void RecordTransfers(bool write, int bytes, long count, SimTime latency, SimTime firstIssued, SimTime lastDone)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        if (write)
+        {
+            TransfersWritten += count;
+            BytesWritten += bytes * count;
+            WriteLatency.Record(latency, count);
+        }
+        else
+        {
+            TransfersRead += count;
+            BytesRead += bytes * count;
+            ReadLatency.Record(latency, count);
+        }
+
+        if (firstIssued < FirstDataIssued)
+        {
+            FirstDataIssued = firstIssued;
+        }
+
+        if (lastDone > LastDataDone)
+        {
+            LastDataDone = lastDone;
+        }
+    }
+
     /// <summary>Records one finished transfer.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void RecordTransfer(bool write, int bytes, SimTime issued, SimTime done)

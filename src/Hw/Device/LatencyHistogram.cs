@@ -47,6 +47,29 @@ public sealed class LatencyHistogram
         }
     }
 
+    /// <summary>Records <paramref name="count"/> durations of the same value at once (what as many <see cref="Record(SimTime)"/> calls record).</summary>
+    public void Record(SimTime duration, long count)
+    {
+        if (count <= 0)
+        {
+            return;
+        }
+
+        var v = Math.Max(0, duration.Picoseconds);
+        _counts[IndexOf(v)] += count;
+        Count += count;
+        Total += new SimTime(v * count);
+        if (v < Min.Picoseconds)
+        {
+            Min = new SimTime(v);
+        }
+
+        if (v > Max.Picoseconds)
+        {
+            Max = new SimTime(v);
+        }
+    }
+
     /// <summary>Adds every count of <paramref name="other"/>.</summary>
     public void Add(LatencyHistogram other)
     {

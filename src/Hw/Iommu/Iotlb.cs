@@ -241,6 +241,7 @@ public sealed class Iotlb
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Unlink(int index)
     {
         ref var slot = ref _slots[index];
@@ -263,6 +264,7 @@ public sealed class Iotlb
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void LinkFront(int index)
     {
         ref var slot = ref _slots[index];

@@ -365,6 +365,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 if (_up.TransmitBusyUntil > horizon)
                 {
                     // Come back when half the lookahead has drained, so each event plans half a lookahead of transfers.
+                    FlushWriteRun();
                     Yield(_up.TransmitBusyUntil - (Lookahead / 2));
                     return;
                 }
@@ -386,6 +387,7 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
                 _done++;
             }
 
+            FlushWriteRun();
             SubmitBatch();
             _lastArrival = _up.TransmitBusyUntil;
             FinishDataPhase();
@@ -426,6 +428,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _scheduler.Schedule(SimTime.Max(_lastArrival, _scheduler.Now), this, EventPriority.Completion, EventReadDone, _generation);
         _dataActive = false;
     }
+
+    // The run of equal committed write transfers not yet recorded (see RecordWrite).
+    private long _runCount;
+    private int _runBytes;
+    private SimTime _runLatency;
+    private SimTime _runFirstIssued;
+    private SimTime _runLastDone;
 
     private void Yield(SimTime at)
     {
@@ -531,11 +540,46 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         }
         else if (committed)
         {
-            _client.Statistics.RecordTransfer(write: true, size, plan.Issued, commit);
+            RecordWrite(size, plan.Issued, commit);
         }
         else
         {
             _client.Statistics.TransfersFailed++;
+        }
+    }
+
+    /// <summary>
+    /// Records a committed write transfer: a slice's transfers mostly share one size and latency, so they are counted
+    /// as a run and recorded at once when the run ends (<see cref="FlushWriteRun"/>, before the slice returns).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void RecordWrite(int size, SimTime issued, SimTime done)
+    {
+        var latency = done - issued;
+        if (_runCount == 0 || latency != _runLatency || size != _runBytes)
+        {
+            FlushWriteRun();
+            _runLatency = latency;
+            _runBytes = size;
+            _runFirstIssued = issued;
+            _runLastDone = done;
+        }
+        else
+        {
+            _runFirstIssued = SimTime.Min(_runFirstIssued, issued);
+            _runLastDone = SimTime.Max(_runLastDone, done);
+        }
+
+        _runCount++;
+    }
+
+    /// <summary>Hands the run of equal write transfers <see cref="RecordWrite"/> counted to the statistics.</summary>
+    private void FlushWriteRun()
+    {
+        if (_runCount > 0)
+        {
+            _client.Statistics.RecordTransfers(write: true, _runBytes, _runCount, _runLatency, _runFirstIssued, _runLastDone);
+            _runCount = 0;
         }
     }
 

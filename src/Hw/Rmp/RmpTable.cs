@@ -538,7 +538,7 @@ public sealed class RmpTable
         return ref _cacheEntries[slot];
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private RmpEntry Resolve(ulong pfn, out int reads)
     {
         var own = ReadRaw(pfn);
@@ -557,7 +557,7 @@ public sealed class RmpTable
         return own;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.AggressiveInlining)]
     private RmpEntry ReadRaw(ulong pfn)
     {
         // An entry is 16-byte aligned, so it never crosses a page; consecutive entries share the table page, whose
