@@ -50,6 +50,7 @@ public sealed class DmaStatistics
     /// first issued at <paramref name="firstIssued"/> and the last done at <paramref name="lastDone"/>: what as many
     /// <see cref="RecordTransfer"/> calls record (a burst-level data phase records a run of equal transfers at once).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void RecordTransfers(bool write, int bytes, long count, SimTime latency, SimTime firstIssued, SimTime lastDone)
     {
         if (count <= 0)
@@ -83,31 +84,7 @@ public sealed class DmaStatistics
 
     /// <summary>Records one finished transfer.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    public void RecordTransfer(bool write, int bytes, SimTime issued, SimTime done)
-    {
-        if (write)
-        {
-            TransfersWritten++;
-            BytesWritten += bytes;
-            WriteLatency.Record(done - issued);
-        }
-        else
-        {
-            TransfersRead++;
-            BytesRead += bytes;
-            ReadLatency.Record(done - issued);
-        }
-
-        if (issued < FirstDataIssued)
-        {
-            FirstDataIssued = issued;
-        }
-
-        if (done > LastDataDone)
-        {
-            LastDataDone = done;
-        }
-    }
+    public void RecordTransfer(bool write, int bytes, SimTime issued, SimTime done) => RecordTransfers(write, bytes, 1, done - issued, issued, done);
 
     /// <summary>
     /// Zeroes the counters and histograms, so a measured phase starts clean after set-up traffic (a driver priming the

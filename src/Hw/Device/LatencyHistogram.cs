@@ -30,24 +30,10 @@ public sealed class LatencyHistogram
     public SimTime Mean => Count == 0 ? SimTime.Zero : new SimTime(Total.Picoseconds / Count);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Record(SimTime duration)
-    {
-        var v = Math.Max(0, duration.Picoseconds);
-        _counts[IndexOf(v)]++;
-        Count++;
-        Total += new SimTime(v);
-        if (v < Min.Picoseconds)
-        {
-            Min = new SimTime(v);
-        }
-
-        if (v > Max.Picoseconds)
-        {
-            Max = new SimTime(v);
-        }
-    }
+    public void Record(SimTime duration) => Record(duration, 1);
 
     /// <summary>Records <paramref name="count"/> durations of the same value at once (what as many <see cref="Record(SimTime)"/> calls record).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Record(SimTime duration, long count)
     {
         if (count <= 0)

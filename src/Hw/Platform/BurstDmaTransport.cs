@@ -67,6 +67,13 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
     private long _proportionPayload;
     private SimTime _proportion;
 
+    // The run of equal committed write transfers not yet recorded (see RecordWrite).
+    private long _runCount;
+    private int _runBytes;
+    private SimTime _runLatency;
+    private SimTime _runFirstIssued;
+    private SimTime _runLastDone;
+
     private IdeLinkOverhead _posted;
     private IdeLinkOverhead _nonPosted;
     private IdeLinkOverhead _completions;
@@ -428,13 +435,6 @@ public sealed class BurstDmaTransport : IDmaTransport, ISimEventHandler, IDispos
         _scheduler.Schedule(SimTime.Max(_lastArrival, _scheduler.Now), this, EventPriority.Completion, EventReadDone, _generation);
         _dataActive = false;
     }
-
-    // The run of equal committed write transfers not yet recorded (see RecordWrite).
-    private long _runCount;
-    private int _runBytes;
-    private SimTime _runLatency;
-    private SimTime _runFirstIssued;
-    private SimTime _runLastDone;
 
     private void Yield(SimTime at)
     {
